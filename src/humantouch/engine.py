@@ -1,0 +1,130 @@
+"""The engine: models loaded once, then `triage` (one contact) and `triage_many` (batches).
+
+This is the one place that loads and wires things; `analyze` and `decide` stay
+pure functions of the records and models they are given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from humantouch.analysis import Models, analyze, intent_text
+from humantouch.decision import decide
+from humantouch.intents import Featurizer, IntentClassifier
+from humantouch.language import load_detector
+from humantouch.lexicon import Lexicon
+from humantouch.models import CachedEncoder, default_cache_dir, load_encoder, profile_encoders
+from humantouch.playbook import Playbook, load_builtin_lexicon, load_playbook
+from humantouch.records import Contact, Triage
+from humantouch.sentiment import EmotionModel, load_emotion_examples
+
+BATCH_SIZE = 256
+
+
+def build_lexicon(playbook: Playbook) -> Lexicon:
+    """The packaged lexicon, extended by the playbook's own patterns and life events."""
+    groups: dict[str, dict[str, list[str]]] = {}
+    negatable: set[str] = set()
+    for name, g in load_builtin_lexicon().items():
+        groups[name] = {"nl": list(g.nl), "en": list(g.en)}
+        if g.negatable:
+            negatable.add(name)
+    for name, g in playbook.lexicon.items():
+        target = groups.setdefault(name, {"nl": [], "en": []})
+        target["nl"].extend(g.nl)
+        target["en"].extend(g.en)
+        if g.negatable:
+            negatable.add(name)
+    for event, spec in playbook.life_events.items():
+        name = f"life_event.{event}"
+        target = groups.setdefault(name, {"nl": [], "en": []})
+        target["nl"].extend(spec.nl)
+        target["en"].extend(spec.en)
+        negatable.add(name)
+    return Lexicon(groups, negatable)
+
+
+@dataclass
+class Engine:
+    models: Models
+    encoders: list[CachedEncoder]
+    profile: str
+    load_seconds: float
+
+    @property
+    def playbook(self) -> Playbook:
+        return self.models.playbook
+
+    @classmethod
+    def load(
+        cls,
+        playbook_path: str | Path | None = None,
+        profile: str = "accurate",
+        *,
+        playbook: Playbook | None = None,
+        cache_dir: Path | None = None,
+        detector: str | None = None,
+    ) -> Engine:
+        """Load the playbook and models and train the classifiers; the expensive part, done once."""
+        started = time.perf_counter()
+        book = playbook if playbook is not None else load_playbook(playbook_path)
+        names = profile_encoders(profile)
+        cache = cache_dir if cache_dir is not None else (None if profile == "test" else default_cache_dir())
+        encoders = [CachedEncoder(load_encoder(n), cache) for n in names]
+        intents = IntentClassifier(Featurizer(encoders)).fit(*book.training_examples())
+        emotions = EmotionModel(encoders[0]).fit(*load_emotion_examples())
+        for e in encoders:
+            # A read-only cache directory only costs start-up time next time.
+            with contextlib.suppress(OSError):
+                e.save()
+        models = Models(
+            playbook=book,
+            lexicon=build_lexicon(book),
+            detector=load_detector(detector or ("wordlist" if profile == "test" else "lingua")),
+            intents=intents,
+            emotions=emotions,
+        )
+        return cls(models, encoders, profile, time.perf_counter() - started)
+
+    def triage(self, contact: Contact) -> Triage:
+        return self.triage_many([contact])[0]
+
+    def triage_many(self, contacts: Sequence[Contact], batch_size: int = BATCH_SIZE) -> list[Triage]:
+        out: list[Triage] = []
+        for i in range(0, len(contacts), batch_size):
+            out.extend(self._batch(contacts[i : i + batch_size]))
+        return out
+
+    def _batch(self, contacts: Sequence[Contact]) -> list[Triage]:
+        t0 = time.perf_counter()
+        texts = [intent_text(c) for c in contacts]
+        embeddings = [e.encode(texts) for e in self.encoders]
+        t1 = time.perf_counter()
+        scores = self.models.intents.score(texts, embeddings)
+        results = []
+        for row, contact in enumerate(contacts):
+            analysis = analyze(contact, self.models, scores, row, embeddings[0])
+            decision = decide(analysis, contact.customer, self.models.playbook)
+            results.append(Triage(analysis, decision, contact.id))
+        t2 = time.perf_counter()
+        n = len(contacts)
+        timing = {"encode": (t1 - t0) * 1000 / n, "rest": (t2 - t1) * 1000 / n}
+        return [Triage(r.analysis, r.decision, r.id, timing) for r in results]
+
+
+_lock = threading.Lock()
+_shared: dict[tuple[str, str], Engine] = {}
+
+
+def shared_engine(playbook_path: str | None, profile: str) -> Engine:
+    """One engine per (playbook, profile) per process, for callers that cannot hold one themselves."""
+    key = (str(playbook_path), profile)
+    with _lock:
+        if key not in _shared:
+            _shared[key] = Engine.load(playbook_path, profile)
+        return _shared[key]

@@ -1,0 +1,1 @@
+"""Evaluation: the project's own labelled set and the public benchmarks, as plain functions."""

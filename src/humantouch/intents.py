@@ -1,0 +1,105 @@
+"""Intent classification: sentence embeddings + TF-IDF features into a linear SVM.
+
+The same featuriser serves the playbook's intents and the public benchmarks
+(`humantouch eval banking77`), so the figures in docs/evaluation.md measure the
+code that runs in production. Confidence is a softmax over the SVM's decision
+scores; out-of-scope detection combines that confidence with the cosine
+similarity to the nearest training example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+from humantouch.models import CachedEncoder, Matrix
+from humantouch.text import normalize
+
+# Decision scores of a one-vs-rest SVM live around [-1.5, 1.5]; this scale turns
+# them into a softmax whose top value behaves like a probability on held-out data.
+SOFTMAX_SCALE = 6.0
+
+
+@dataclass(frozen=True, slots=True)
+class IntentScores:
+    labels: tuple[str, ...]
+    probabilities: npt.NDArray[np.float64]  # (n, n_labels)
+    nearest_similarity: npt.NDArray[np.float32]  # (n,)
+
+
+class Featurizer:
+    """Turns texts into one sparse row: [tfidf chars | tfidf words | weighted embeddings]."""
+
+    def __init__(self, encoders: Sequence[CachedEncoder], embedding_weight: float = 1.5) -> None:
+        self.encoders = list(encoders)
+        self.embedding_weight = embedding_weight
+        self.chars = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, max_features=200_000, dtype=np.float32
+        )
+        self.words = TfidfVectorizer(
+            analyzer="word",
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            min_df=1,
+            token_pattern=r"(?u)\b\w+\b",
+            dtype=np.float32,
+        )
+
+    def fit(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        norm = [normalize(t) for t in texts]
+        tf = sparse.hstack([self.chars.fit_transform(norm), self.words.fit_transform(norm)])
+        return self._combine(tf, self.embed(texts, known=True))
+
+    def embed(self, texts: Sequence[str], known: bool = False) -> list[Matrix]:
+        return [e.encode_known(texts) if known else e.encode(texts) for e in self.encoders]
+
+    def transform(self, texts: Sequence[str], embeddings: list[Matrix] | None = None) -> sparse.csr_matrix:
+        norm = [normalize(t) for t in texts]
+        tf = sparse.hstack([self.chars.transform(norm), self.words.transform(norm)])
+        return self._combine(tf, embeddings if embeddings is not None else self.embed(texts))
+
+    def _combine(self, tf: sparse.spmatrix, embeddings: list[Matrix]) -> sparse.csr_matrix:
+        blocks: list[sparse.spmatrix] = [tf]
+        for emb in embeddings:
+            blocks.append(sparse.csr_matrix(emb * self.embedding_weight))
+        return sparse.hstack(blocks, format="csr")
+
+
+class IntentClassifier:
+    def __init__(self, featurizer: Featurizer, c: float = 1.0) -> None:
+        self.featurizer = featurizer
+        self.svm = LinearSVC(C=c)
+        self.labels: tuple[str, ...] = ()
+        self._train_vectors: Matrix | None = None
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
+        x = self.featurizer.fit(texts)
+        self.svm.fit(x, list(labels))
+        self.labels = tuple(str(c) for c in self.svm.classes_)
+        # Nearest-example similarity uses the first encoder's embeddings of the training texts.
+        self._train_vectors = self.featurizer.encoders[0].encode_known(texts)
+        return self
+
+    def score(self, texts: Sequence[str], embeddings: list[Matrix] | None = None) -> IntentScores:
+        embeddings = embeddings if embeddings is not None else self.featurizer.embed(texts)
+        x = self.featurizer.transform(texts, embeddings)
+        decision = np.asarray(self.svm.decision_function(x), dtype=np.float64)
+        if decision.ndim == 1:  # two classes: sklearn returns one column
+            decision = np.stack([-decision, decision], axis=1)
+        z = decision * SOFTMAX_SCALE
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        assert self._train_vectors is not None
+        sims = embeddings[0] @ self._train_vectors.T
+        return IntentScores(self.labels, p, sims.max(axis=1) if sims.size else np.zeros(len(texts), np.float32))
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        scores = self.score(texts)
+        return [self.labels[i] for i in scores.probabilities.argmax(axis=1)]

@@ -1,0 +1,209 @@
+"""Language identification behind a small interface: lingua in production, a word-list double in tests."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+from humantouch.errors import ModelError
+from humantouch.text import Token
+
+SUPPORTED = ("nl", "en")
+
+
+class LanguageDetector(Protocol):
+    def detect(self, text: str) -> tuple[str, float]:
+        """(ISO 639-1 code or "unknown", confidence in [0, 1])."""
+        ...
+
+
+DETECTORS: dict[str, str] = {
+    "lingua": "humantouch.language:LinguaDetector",
+    "wordlist": "humantouch.language:WordListDetector",
+}
+
+# Frequent function words; they decide very short messages where a statistical
+# detector has too little to go on, and they are the whole of the test double.
+_NL = frozenset(
+    [
+        "de",
+        "het",
+        "een",
+        "en",
+        "ik",
+        "je",
+        "jij",
+        "u",
+        "uw",
+        "mijn",
+        "is",
+        "niet",
+        "wat",
+        "waar",
+        "hoe",
+        "wil",
+        "kan",
+        "graag",
+        "dat",
+        "van",
+        "op",
+        "te",
+        "voor",
+        "met",
+        "maar",
+        "al",
+        "nog",
+        "geen",
+        "heb",
+        "heeft",
+        "ben",
+        "bent",
+        "zijn",
+        "wordt",
+        "bedankt",
+        "dank",
+        "hoi",
+        "hallo",
+        "goedemorgen",
+        "goedemiddag",
+        "groet",
+        "groeten",
+        "alstublieft",
+        "mijn",
+        "mn",
+        "ff",
+        "even",
+        "toch",
+        "wel",
+        "nee",
+        "ja",
+        "hier",
+        "daar",
+        "waarom",
+        "wanneer",
+        "welke",
+        "bestelling",
+        "pakket",
+        "rekening",
+        "factuur",
+    ]
+)
+_EN = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "i",
+        "you",
+        "your",
+        "my",
+        "is",
+        "not",
+        "what",
+        "where",
+        "how",
+        "want",
+        "can",
+        "please",
+        "that",
+        "of",
+        "on",
+        "to",
+        "for",
+        "with",
+        "but",
+        "still",
+        "no",
+        "have",
+        "has",
+        "am",
+        "are",
+        "be",
+        "been",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "morning",
+        "regards",
+        "why",
+        "when",
+        "which",
+        "order",
+        "parcel",
+        "bill",
+        "invoice",
+        "it",
+        "this",
+        "there",
+        "yes",
+    ]
+)
+
+
+def wordlist_vote(tokens: list[Token]) -> tuple[str, float]:
+    nl = sum(t.text in _NL for t in tokens)
+    en = sum(t.text in _EN for t in tokens)
+    if nl == en:
+        return "unknown", 0.0
+    lang = "nl" if nl > en else "en"
+    return lang, max(nl, en) / (nl + en)
+
+
+class WordListDetector:
+    """The in-memory double: counts Dutch and English function words."""
+
+    def detect(self, text: str) -> tuple[str, float]:
+        from humantouch.text import normalize, tokenize
+
+        return wordlist_vote(tokenize(normalize(text)))
+
+
+class LinguaDetector:
+    """lingua, restricted to the languages a Dutch/English desk meets (nl, en, de, fr)."""
+
+    def __init__(self) -> None:
+        try:
+            from lingua import Language, LanguageDetectorBuilder
+        except ImportError as exc:  # pragma: no cover
+            raise ModelError(
+                "language detection needs lingua-language-detector",
+                hint="pip install 'lingua-language-detector==2.1.1'",
+            ) from exc
+        self._codes = {Language.DUTCH: "nl", Language.ENGLISH: "en", Language.GERMAN: "de", Language.FRENCH: "fr"}
+        self._detector = LanguageDetectorBuilder.from_languages(*self._codes).with_preloaded_language_models().build()
+
+    def detect(self, text: str) -> tuple[str, float]:
+        values = self._detector.compute_language_confidence_values(text)
+        if not values:
+            return "unknown", 0.0
+        best = values[0]
+        return self._codes[best.language], float(best.value)
+
+
+def load_detector(name: str) -> LanguageDetector:
+    try:
+        module, _, attr = DETECTORS[name].partition(":")
+    except KeyError:
+        raise ModelError(f"unknown language detector '{name}'", hint=f"choose one of {', '.join(DETECTORS)}") from None
+    detector: LanguageDetector = getattr(importlib.import_module(module), attr)()
+    return detector
+
+
+def decide_language(detected: tuple[str, float], tokens: list[Token], known: str | None) -> tuple[str, float]:
+    """Combine the detector with function words and the customer's known language.
+
+    Short messages ("ok", "hoi", "thx") fool statistical detectors; there the
+    function-word vote and what we already know about the customer count more.
+    """
+    lang, conf = detected
+    if len(tokens) <= 3:
+        vote, vconf = wordlist_vote(tokens)
+        if vote != "unknown" and (lang != vote or conf < 0.6):
+            return vote, max(vconf * 0.8, conf if lang == vote else 0.5)
+        if conf < 0.6 and known in SUPPORTED:
+            return str(known), 0.5
+    if lang == "unknown" and known:
+        return known, 0.3
+    return lang, conf

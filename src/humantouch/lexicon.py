@@ -1,0 +1,179 @@
+"""Lemma-aware phrase rules for the signals that must never be missed.
+
+A lexicon is a set of groups (`urgency.safety`, `life_event.bereavement`, ...),
+each a list of patterns per language. Pattern syntax (docs/playbook.md):
+tokens separated by spaces; a token matches a text token when it equals its
+surface form or its Dutch or English lemma; `word*` matches by prefix (Dutch
+compounds); `~` is a gap of zero to three tokens. Patterns of every language are
+tried on every message, because customers mix languages.
+
+Matching is indexed by the first pattern token, so a message costs one dict
+look-up per token instead of one test per pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from humantouch.records import Span
+from humantouch.text import Token, normalize
+
+GAP = "~"
+MAX_GAP = 3
+NEGATION_WINDOW = 3
+NEGATIONS = frozenset(
+    [
+        "niet",
+        "geen",
+        "nooit",
+        "noch",
+        "nergens",
+        "niets",
+        "no",
+        "not",
+        "never",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "wont",
+        "cannot",
+        "cant",
+        "without",
+        "zonder",
+    ]
+)
+MIN_PREFIX = 4
+_PUNCT = re.compile(r"[^a-z0-9*~]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    group: str
+    source: str  # the pattern as written, shown as evidence
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    group: str
+    pattern: str
+    start: int  # character offsets into the text
+    end: int
+    text: str
+
+
+def _token_matches(ptok: str, tok: Token) -> bool:
+    if ptok.endswith("*"):
+        stem = ptok[:-1]
+        return tok.text.startswith(stem) or tok.lemma_nl.startswith(stem)
+    return ptok in (tok.text, tok.lemma_nl, tok.lemma_en)
+
+
+def _match_from(ptoks: tuple[str, ...], tokens: Sequence[Token], i: int) -> int | None:
+    """Index one past the last matched token, or None. ptoks[0] is known to match tokens[i]."""
+    j = i + 1
+    k = 1
+    while k < len(ptoks):
+        ptok = ptoks[k]
+        if ptok == GAP:
+            rest = ptoks[k + 1 :]
+            if not rest:
+                return j
+            for skip in range(MAX_GAP + 1):
+                if j + skip < len(tokens) and _token_matches(rest[0], tokens[j + skip]):
+                    end = _match_from(rest, tokens, j + skip)
+                    if end is not None:
+                        return end
+            return None
+        if j >= len(tokens) or not _token_matches(ptok, tokens[j]):
+            return None
+        j += 1
+        k += 1
+    return j
+
+
+class Lexicon:
+    """Compiled rule groups; immutable after construction, safe to share between threads."""
+
+    def __init__(self, groups: Mapping[str, Mapping[str, Iterable[str]]], negatable: Iterable[str] = ()) -> None:
+        self.negatable = frozenset(negatable)
+        self.groups: dict[str, tuple[Pattern, ...]] = {}
+        self._exact: dict[str, list[Pattern]] = {}
+        self._prefix: dict[str, list[tuple[str, Pattern]]] = {}
+        for group, by_lang in groups.items():
+            compiled: list[Pattern] = []
+            for phrases in by_lang.values():
+                for phrase in phrases:
+                    pattern = compile_pattern(group, phrase)
+                    compiled.append(pattern)
+                    first = pattern.tokens[0]
+                    if first.endswith("*"):
+                        self._prefix.setdefault(first[:MIN_PREFIX], []).append((first[:-1], pattern))
+                    else:
+                        self._exact.setdefault(first, []).append(pattern)
+            self.groups[group] = tuple(compiled)
+
+    def group_names(self) -> list[str]:
+        return sorted(self.groups)
+
+    def match(self, text: str, tokens: Sequence[Token]) -> list[Hit]:
+        hits: list[Hit] = []
+        seen: set[tuple[str, int]] = set()
+        for i, tok in enumerate(tokens):
+            candidates: list[Pattern] = []
+            for form in {tok.text, tok.lemma_nl, tok.lemma_en}:
+                candidates.extend(self._exact.get(form, ()))
+            for stem, pattern in self._prefix.get(tok.text[:MIN_PREFIX], ()):
+                if tok.text.startswith(stem) or tok.lemma_nl.startswith(stem):
+                    candidates.append(pattern)
+            for pattern in candidates:
+                if (pattern.group, i) in seen:
+                    continue
+                end = _match_from(pattern.tokens, tokens, i)
+                if end is None:
+                    continue
+                if pattern.group in self.negatable and _negated(tokens, i):
+                    continue
+                seen.add((pattern.group, i))
+                start_c, end_c = tok.start, tokens[end - 1].end
+                hits.append(Hit(pattern.group, pattern.source, start_c, end_c, text[start_c:end_c]))
+        return hits
+
+
+def _negated(tokens: Sequence[Token], i: int) -> bool:
+    return any(t.text in NEGATIONS for t in tokens[max(0, i - NEGATION_WINDOW) : i])
+
+
+def compile_pattern(group: str, phrase: str) -> Pattern:
+    """Compile one pattern; raises ValueError with the reason when it cannot match anything sensible."""
+    if not isinstance(phrase, str):
+        raise ValueError(f"pattern {phrase!r} is not a string")
+    # Punctuation splits tokens in the text, so it splits them in the pattern too:
+    # "don't" becomes "don t" and "e-mail" becomes "e mail", as the tokenizer sees them.
+    toks = tuple(_PUNCT.sub(" ", normalize(phrase)).split())
+    if not toks:
+        raise ValueError("empty pattern")
+    if toks[0] == GAP or toks[-1] == GAP:
+        raise ValueError(f"pattern {phrase!r} may not start or end with the gap '~'")
+    for t in toks:
+        if t.endswith("*") and len(t) - 1 < MIN_PREFIX:
+            raise ValueError(f"prefix {t!r} in {phrase!r} is shorter than {MIN_PREFIX} letters")
+        if "*" in t[:-1]:
+            raise ValueError(f"'*' may only end a token, not stand inside {t!r} in {phrase!r}")
+    return Pattern(group, phrase, toks)
+
+
+def hits_to_spans(hits: Iterable[Hit], prefix: str) -> tuple[Span, ...]:
+    """Spans for the hits of groups under `prefix` (e.g. "special."), one per distinct place."""
+    out: dict[tuple[str, int, int], Span] = {}
+    for h in hits:
+        if h.group.startswith(prefix):
+            kind = h.group[len(prefix) :]
+            out.setdefault((kind, h.start, h.end), Span(kind, h.start, h.end, 0.9, h.text))
+    return tuple(sorted(out.values(), key=lambda s: (s.start, s.type)))

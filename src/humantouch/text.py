@@ -1,0 +1,72 @@
+"""Text normalisation, tokens and lemmas for Dutch and English.
+
+The normalised text has the same length as the original (one character in,
+one character out), so every token offset found on it is also an offset into
+what the customer wrote: evidence and entity spans can point at the real words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import simplemma
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    low = ch.lower()
+    if len(low) != 1:
+        return ch if len(ch) == 1 else " "
+    if low.isascii():
+        return low
+    base = "".join(c for c in unicodedata.normalize("NFD", low) if not unicodedata.combining(c))
+    if len(base) == 1:
+        return base
+    # Characters such as "ß" or "æ" do not fold to one letter; keep them so
+    # offsets stay aligned (the tokenizer treats them as separators).
+    return low
+
+
+def normalize(text: str) -> str:
+    """Lower-case and strip accents, keeping the length (and so the offsets) of `text`."""
+    return "".join(_fold_char(c) for c in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str  # normalised surface form
+    start: int
+    end: int
+    lemma_nl: str
+    lemma_en: str
+
+    def forms(self) -> tuple[str, str, str]:
+        return (self.text, self.lemma_nl, self.lemma_en)
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str, lang: str) -> str:
+    """simplemma's lemma, cached: its own look-up costs ~0.15 ms a word, the cache ~0.1 us."""
+    if word.isdigit():
+        return word
+    result: str = simplemma.lemmatize(word, lang=lang)
+    return normalize(result)
+
+
+def tokenize(normalized: str) -> list[Token]:
+    return [
+        Token(m.group(), m.start(), m.end(), lemma(m.group(), "nl"), lemma(m.group(), "en"))
+        for m in _TOKEN.finditer(normalized)
+    ]
+
+
+def lemmas(tokens: list[Token], language: str) -> tuple[str, ...]:
+    """The lemma sequence in the message's language (English lemmas for English, Dutch otherwise)."""
+    if language == "en":
+        return tuple(t.lemma_en for t in tokens)
+    return tuple(t.lemma_nl for t in tokens)

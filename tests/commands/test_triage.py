@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from humantouch.cli import main
+
+
+def test_triage_text_explains(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["triage", "--profile", "test", "ik ruik gas in de meterkast"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("route human")
+    assert "override.safety" in out
+
+
+def test_triage_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["triage", "--profile", "test", "--json", "waar is mijn pakket"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["route"] in {"automate", "assist", "human"}
+
+
+def test_jsonl_bad_lines_are_reported_and_the_rest_goes_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": 1, "text": "waar is mijn pakket"}),
+                "{not json",
+                json.dumps({"id": 3, "text": ""}),
+                json.dumps(
+                    {
+                        "id": 4,
+                        "text": "ik wil een mens spreken",
+                        "channel": "whatsapp",
+                        "customer": {
+                            "annual_value_eur": 1200,
+                            "tenure_years": 3,
+                            "segment": "premium",
+                            "name": "An",
+                            "form_of_address": "informal",
+                        },
+                    }
+                ),
+                json.dumps({"id": 5, "text": "hoi", "customer": {"annual_value_eur": "veel"}}),
+            ]
+        )
+        + "\n"
+    )
+    code = main(["triage", "--profile", "test", "--jsonl", str(src)])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert code == 3
+    assert [x.get("id") for x in lines] == [1, None, 3, 4, 5]
+    assert lines[1]["line"] == 2 and "not valid JSON" in lines[1]["error"]["message"]
+    assert lines[2]["line"] == 3 and "'text'" in lines[2]["error"]["message"]
+    assert lines[3]["route"] == "human"
+    assert "annual_value_eur" in lines[4]["error"]["message"]
+
+
+def test_jsonl_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"id": "a", "text": "bedankt!"}\n'))
+    assert main(["triage", "--profile", "test", "--jsonl", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == "a"
+
+
+def test_bad_playbook_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "pb.yaml"
+    bad.write_text("name: x\nintents: {}\nlife_events: {}\n")
+    assert main(["triage", "--profile", "test", "--playbook", str(bad), "hoi"]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "intents" in err

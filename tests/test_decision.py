@@ -1,0 +1,125 @@
+"""decide() on hand-built analyses: quadrants, overrides and reasons, no models involved."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+import pytest
+
+from humantouch.decision import decide
+from humantouch.playbook import Playbook, load_playbook
+from humantouch.records import Analysis, CustomerContext, IntentResult, Sentiment, Signal, Span, Urgency
+
+
+@lru_cache(maxsize=1)
+def book() -> Playbook:
+    return load_playbook()
+
+
+def analysis(intent: str = "order_status", confidence: float = 0.95, **changes: object) -> Analysis:
+    base = Analysis(
+        language="nl",
+        language_confidence=0.99,
+        normalized="",
+        lemmas=(),
+        intent=IntentResult(intent, confidence),
+        sentiment=Sentiment("neutral", 0.0),
+        emotions={"anger": 0.0, "fear": 0.0, "sadness": 0.0, "joy": 0.0},
+        urgency=Urgency("normal"),
+        life_events=(),
+        vulnerability=(),
+        wants_human=False,
+        wants_human_evidence=(),
+        repeat_contact=False,
+        repeat_evidence=(),
+        entities=(),
+        special_categories=(),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_calm_order_question_is_automated() -> None:
+    d = decide(analysis(), None, book())
+    assert (d.quadrant, d.route, d.touch, d.priority) == ("A", "automate", "no", "P4")
+    assert d.overrides == ()
+
+
+def test_values_are_the_sum_of_their_reasons() -> None:
+    a = analysis(
+        "complaint",
+        emotions={"anger": 0.9, "fear": 0.0, "sadness": 0.0, "joy": 0.0},
+        entities=(Span("MONEY", 0, 5, 0.9, "€ 900", "900.00 EUR"),),
+    )
+    d = decide(a, CustomerContext(annual_value_eur=2500, tenure_years=5), book())
+    emotional = sum(r.weight for r in d.reasons if r.axis == "emotional")
+    monetary = sum(r.weight for r in d.reasons if r.axis == "monetary")
+    assert d.emotional_value == pytest.approx(min(1.0, emotional))
+    assert d.monetary_value == pytest.approx(min(1.0, monetary))
+    factors = {r.factor for r in d.reasons}
+    assert {"intent_prior", "emotion.anger", "amount_mentioned", "customer_value", "tenure"} <= factors
+
+
+@pytest.mark.parametrize(
+    ("intent", "emotions", "amount", "quadrant", "route"),
+    [
+        ("order_status", 0.0, None, "A", "automate"),
+        ("complaint", 0.9, None, "B", "assist"),
+        ("mortgage_loan", 0.0, "250000.00 EUR", "D", "assist"),
+        ("insurance_claim", 0.9, "12000.00 EUR", "C", "human"),
+    ],
+)
+def test_quadrants(intent: str, emotions: float, amount: str | None, quadrant: str, route: str) -> None:
+    ents = (Span("MONEY", 0, 1, 0.9, "x", amount),) if amount else ()
+    a = analysis(intent, emotions={"anger": emotions, "fear": 0.0, "sadness": emotions, "joy": 0.0}, entities=ents)
+    d = decide(a, None, book())
+    assert (d.quadrant, d.route) == (quadrant, route)
+
+
+def test_safety_always_wins() -> None:
+    a = analysis("store_info", urgency=Urgency("critical", (Signal("safety", ("ruik gas",)),)))
+    d = decide(a, None, book())
+    assert (d.route, d.priority) == ("human", "P1")
+    assert "safety" in d.overrides
+    assert any(r.factor == "override.safety" and "ruik gas" in r.evidence for r in d.reasons)
+
+
+def test_self_harm_goes_to_a_person_at_once() -> None:
+    a = analysis("payment_problem", urgency=Urgency("critical", (Signal("self_harm", ("zie het niet meer zitten",)),)))
+    assert (decide(a, None, book()).route, decide(a, None, book()).priority) == ("human", "P1")
+
+
+def test_explicit_request_for_a_person() -> None:
+    a = analysis("order_status", wants_human=True, wants_human_evidence=("mens spreken",))
+    d = decide(a, None, book())
+    assert d.route == "human"
+    assert "asked_for_person" in d.overrides
+
+
+@pytest.mark.parametrize("event", ["bereavement", "serious_illness"])
+def test_never_automate_life_events(event: str) -> None:
+    a = analysis("cancel_subscription", life_events=(Signal(event, ("x",)),))
+    assert decide(a, None, book()).route != "automate"
+
+
+def test_fraud_in_progress_is_never_automated() -> None:
+    a = analysis("store_info", urgency=Urgency("high", (Signal("financial_harm", ("onbekende afschrijving",)),)))
+    d = decide(a, None, book())
+    assert d.route != "automate"
+    assert d.priority <= "P2"
+
+
+def test_low_understanding_is_never_automated_on_a_guess() -> None:
+    d = decide(analysis("unknown", 0.2), None, book())
+    assert d.route == "assist"
+    assert "low_understanding" in d.overrides
+    d = decide(analysis("order_status", 0.3), None, book())
+    assert d.route == "assist"
+
+
+def test_valuable_customer_moves_money_axis() -> None:
+    a = analysis("cancel_subscription")
+    plain = decide(a, None, book())
+    valued = decide(a, CustomerContext(annual_value_eur=20_000, tenure_years=15, segment="premium"), book())
+    assert valued.monetary_value > plain.monetary_value
+    assert valued.quadrant == "D" and plain.quadrant == "A"

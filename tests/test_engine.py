@@ -1,0 +1,75 @@
+"""The whole engine on the in-package doubles: the JSON contract, batching, history, customer context."""
+
+from __future__ import annotations
+
+from humantouch.records import Contact, CustomerContext
+from tests.support.engine import double_engine
+
+CONTRACT = {
+    "id",
+    "language",
+    "intent",
+    "sentiment",
+    "emotions",
+    "urgency",
+    "life_events",
+    "wants_human",
+    "entities",
+    "special_categories",
+    "emotional_value",
+    "monetary_value",
+    "quadrant",
+    "route",
+    "priority",
+    "touch",
+    "reasons",
+}
+
+
+def test_contract_fields() -> None:
+    out = double_engine().triage(Contact("waar blijft mijn pakket, ordernummer 40012345", id="x1")).to_dict()
+    assert set(out) >= CONTRACT
+    assert out["id"] == "x1"
+    assert set(out["intent"]) >= {"name", "confidence"}
+    assert set(out["sentiment"]) == {"label", "score"}
+    assert set(out["urgency"]) == {"level", "reasons"}
+    assert all(set(r) >= {"factor", "weight", "evidence"} for r in out["reasons"])
+    assert {"type": "ORDER_NUMBER", "text": "40012345"}.items() <= out["entities"][0].items()
+    assert 0.0 <= out["emotional_value"] <= 1.0 and 0.0 <= out["monetary_value"] <= 1.0
+
+
+def test_batch_equals_single() -> None:
+    engine = double_engine()
+    texts = ["ik wil mijn abonnement opzeggen", "where is my parcel", "hoi", "mijn pas is gestolen"]
+    batch = engine.triage_many([Contact(t) for t in texts])
+    single = [engine.triage(Contact(t)) for t in texts]
+    assert [b.to_dict()["route"] for b in batch] == [s.to_dict()["route"] for s in single]
+    assert [b.analysis.intent for b in batch] == [s.analysis.intent for s in single]
+
+
+def test_never_crashes_on_odd_input() -> None:
+    engine = double_engine()
+    for text in ["", " ", "🙂🙂🙂", "x" * 5000, "Guten Tag, wo ist mein Paket?", "\x00\x01", "123"]:
+        out = engine.triage(Contact(text)).to_dict()
+        assert out["route"] in {"automate", "assist", "human"}
+
+
+def test_customer_context_raises_monetary_value() -> None:
+    engine = double_engine()
+    plain = engine.triage(Contact("ik wil opzeggen"))
+    rich = engine.triage(Contact("ik wil opzeggen", customer=CustomerContext(annual_value_eur=9000, tenure_years=12)))
+    assert rich.decision.monetary_value > plain.decision.monetary_value
+
+
+def test_recent_contacts_make_a_repeat_contact() -> None:
+    engine = double_engine()
+    t = engine.triage(Contact("waar blijft mijn pakket", customer=CustomerContext(recent_contacts=3)))
+    assert t.analysis.repeat_contact
+    assert any(r.factor == "repeat_contact" for r in t.decision.reasons)
+
+
+def test_history_is_read_for_signals_and_short_replies() -> None:
+    engine = double_engine()
+    t = engine.triage(Contact("ja", history=("mijn man is vorige week overleden", "moet ik iets regelen?")))
+    assert "bereavement" in {e.name for e in t.analysis.life_events}
+    assert t.decision.route != "automate"

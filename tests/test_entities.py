@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from humantouch.entities import bsn_valid, extract, iban_valid, parse_number
+
+CASES = [
+    ("Mijn IBAN is NL91ABNA0417164300 graag", [("IBAN", "NL91ABNA0417164300")]),
+    ("iban NL91 ABNA 0417 1643 00 klopt", [("IBAN", "NL91 ABNA 0417 1643 00")]),
+    ("rekening NL91ABNA0417164301", []),  # checksum fails: not an IBAN
+    ("mijn bsn is 111222333", [("BSN", "111222333")]),
+    ("bel me op 06-12345678", [("PHONE", "06-12345678")]),
+    ("call +44 7700 900123 please", [("PHONE", "+44 7700 900123")]),
+    ("mail naar jan.jansen@voorbeeld.nl", [("EMAIL", "jan.jansen@voorbeeld.nl")]),
+    ("postcode 1012 AB Amsterdam", [("POSTCODE", "1012 AB")]),
+    ("in 2015 en 2016", []),  # a year followed by a word is no postcode
+    ("kenteken 12-ABC-3 staat stil", [("LICENSE_PLATE", "12-ABC-3")]),
+    ("de schade is 2 ton", [("MONEY", "2 ton")]),
+    ("het kost 8.500 euro", [("MONEY", "8.500 euro")]),
+    ("I lost £3,000 yesterday", [("MONEY", "£3,000"), ("DATE", "yesterday")]),
+    ("betaald € 1.250,- op 12-03-2024", [("MONEY", "€ 1.250,-"), ("DATE", "12-03-2024")]),
+    ("ordernummer 40012345 is niet aangekomen", [("ORDER_NUMBER", "40012345")]),
+    ("polisnummer: AB-123456", [("POLICY_NUMBER", "AB-123456")]),
+    ("on 3 May 2025 it broke", [("DATE", "3 May 2025")]),
+    ("geen getallen hier", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_extract_table(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(s.type, s.text) for s in extract(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("2 ton", "200000.00 EUR"),
+        ("8.500 euro", "8500.00 EUR"),
+        ("£3,000", "3000.00 GBP"),
+        ("$1.2k", "1200.00 USD"),
+        ("€89,95", "89.95 EUR"),
+        ("2,5 ton", "250000.00 EUR"),
+        ("€ 2 miljoen", "2000000.00 EUR"),
+    ],
+)
+def test_money_values(text: str, value: str) -> None:
+    spans = [s for s in extract(text) if s.type == "MONEY"]
+    assert [s.value for s in spans] == [value]
+
+
+def test_spans_point_into_the_text() -> None:
+    text = "Hoi, IBAN NL91ABNA0417164300 en 06-12345678 en 350 eur"
+    for s in extract(text):
+        assert text[s.start : s.end] == s.text
+
+
+def _iban_with_checksum(country: str, bban: str) -> str:
+    digits = "".join(str(int(c, 36)) for c in bban + country + "00")
+    check = 98 - int(digits) % 97
+    return f"{country}{check:02d}{bban}"
+
+
+@given(
+    st.sampled_from(["NL", "DE", "BE", "GB"]), st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=12, max_size=20)
+)
+def test_iban_checksum_roundtrip(country: str, bban: str) -> None:
+    iban = _iban_with_checksum(country, bban)
+    assert iban_valid(iban)
+    # Changing one digit of the check number always breaks mod-97.
+    broken = iban[:2] + f"{(int(iban[2:4]) + 1) % 100:02d}" + iban[4:]
+    assert not iban_valid(broken)
+
+
+@given(st.lists(st.integers(0, 9), min_size=8, max_size=8))
+def test_bsn_eleven_test(first8: list[int]) -> None:
+    total = sum(d * w for d, w in zip(first8, range(9, 1, -1), strict=True))
+    last = total % 11
+    digits = "".join(map(str, first8))
+    if last <= 9 and digits + str(last) != "000000000":
+        assert bsn_valid(digits + str(last))
+        assert not bsn_valid(digits + str((last + 1) % 10))
+
+
+@given(st.integers(1, 10_000_000), st.sampled_from([".", ",", ""]))
+def test_parse_number_thousands(n: int, sep: str) -> None:
+    grouped = f"{n:,}".replace(",", sep) if sep else str(n)
+    assert parse_number(grouped) == n
+
+
+@given(st.text(max_size=200))
+def test_extract_never_crashes_and_spans_are_valid(text: str) -> None:
+    spans = extract(text)
+    for a, b in itertools.pairwise(spans):
+        assert a.end <= b.start
+    for s in spans:
+        assert text[s.start : s.end] == s.text

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from humantouch.errors import PlaybookError
+from humantouch.playbook import load_playbook
+
+MINIMAL = {
+    "name": "mini",
+    "life_events": {"bereavement": {"emotional": 0.6, "monetary": 0.2, "never_automate": True}},
+    "intents": {
+        "order_status": {
+            "emotional_prior": 0.05,
+            "monetary_prior": 0.05,
+            "examples": {
+                "nl": ["waar is mijn pakket", "pakket niet ontvangen", "track en trace"],
+                "en": ["where is my parcel", "order not received", "tracking please"],
+            },
+        },
+        "complaint": {
+            "emotional_prior": 0.4,
+            "monetary_prior": 0.1,
+            "examples": {
+                "nl": ["slechte service", "ik wil klagen", "schandalig"],
+                "en": ["bad service", "I want to complain", "disgraceful"],
+            },
+        },
+    },
+}
+
+
+def write(tmp_path: Path, data: object) -> Path:
+    path = tmp_path / "playbook.yaml"
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+def test_default_playbook_loads_with_30_intents_and_15_examples_each() -> None:
+    book = load_playbook()
+    assert len(book.intents) >= 30
+    for name, spec in book.intents.items():
+        for lang in ("nl", "en"):
+            assert len(spec.examples[lang]) >= 15, (name, lang)
+    for required in ("greeting", "thanks", "complaint", "cancel_subscription", "data_privacy_request", "request_human"):
+        assert required in book.intents
+
+
+def test_minimal_playbook_loads(tmp_path: Path) -> None:
+    book = load_playbook(write(tmp_path, MINIMAL))
+    assert book.name == "mini"
+    assert book.sla_minutes("chat", "P1") == book.sla.default_minutes["P1"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "problem"),
+    [
+        (
+            lambda d: d["intents"]["order_status"].update(emotional_prior=1.5),
+            "intents.order_status.emotional_prior",
+            "less than or equal to 1",
+        ),
+        (
+            lambda d: d["intents"]["order_status"]["examples"].update(nl=["een"]),
+            "intents.order_status.examples",
+            "at least 3 examples",
+        ),
+        (lambda d: d["intents"].update(unknown=d["intents"]["complaint"]), "intents", "reserved"),
+        (lambda d: d.pop("name"), "name", "required"),
+        (lambda d: d["intents"]["complaint"].update(colour="red"), "intents.complaint.colour", "not permitted"),
+        (
+            lambda d: d.update(lexicon={"urgency.safety": {"nl": ["gas*"]}}),
+            "lexicon.urgency.safety.nl",
+            "shorter than 4",
+        ),
+        (lambda d: d.update(sla={"channels": {"chat": {"P1": 1}}}), "sla", "lacks P2"),
+    ],
+)
+def test_invalid_playbook_names_file_field_and_problem(tmp_path: Path, mutate, field: str, problem: str) -> None:
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    mutate(data)
+    path = write(tmp_path, data)
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(path)
+    err = info.value
+    assert err.path == str(path)
+    assert err.field == field
+    assert problem in err.problem
+    assert str(path) in str(err)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: x\nintents: [\n")
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(path)
+    assert "line" in info.value.field
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(PlaybookError, match="does not exist"):
+        load_playbook(tmp_path / "nope.yaml")
