@@ -238,7 +238,7 @@ def main() -> int:
         "thresholds": {
             "emotional_high": 0.45,
             "monetary_high": 0.45,
-            "intent_min_confidence": 0.3,
+            "intent_min_confidence": 0.2,
             "out_of_scope_similarity": 0.25,
             "automate_min_confidence": 0.5,
             "emotion_present": 0.35,

@@ -36,7 +36,7 @@ class IntentScores:
 class Featurizer:
     """Turns texts into one sparse row: [tfidf chars | tfidf words | weighted embeddings]."""
 
-    def __init__(self, encoders: Sequence[CachedEncoder], embedding_weight: float = 1.5) -> None:
+    def __init__(self, encoders: Sequence[CachedEncoder], embedding_weight: float = 1.0) -> None:
         self.encoders = list(encoders)
         self.embedding_weight = embedding_weight
         self.chars = TfidfVectorizer(

@@ -189,14 +189,29 @@ class CachedEncoder:
     def save(self) -> Path | None:
         if self._cache_file is None or not self._dirty:
             return None
-        self._cache_file.parent.mkdir(parents=True, exist_ok=True)
-        keys = np.array([np.frombuffer(k, dtype=np.uint8) for k in self._store])
-        vectors = np.stack(list(self._store.values())).astype(np.float16)
-        tmp = self._cache_file.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, keys=keys, vectors=vectors)
-        os.replace(tmp, self._cache_file)
+        _write_cache(self._cache_file, list(self._store), list(self._store.values()))
         self._dirty = False
         return self._cache_file
+
+    def export(self, path: Path, texts: Sequence[str]) -> Path:
+        """Write a cache holding exactly `texts` (used to refresh the cache shipped in the package)."""
+        vectors = self.encode_known(texts)
+        keys = list(dict.fromkeys(text_key(t) for t in texts))
+        by_key = {text_key(t): v for t, v in zip(texts, vectors, strict=True)}
+        _write_cache(path, keys, [by_key[k] for k in keys])
+        return path
+
+
+def _write_cache(path: Path, keys: list[bytes], vectors: list[npt.NDArray[np.float32]]) -> None:
+    """Atomically write keys and float16 vectors; a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(
+        tmp,
+        keys=np.array([np.frombuffer(k, dtype=np.uint8) for k in keys]),
+        vectors=np.stack(vectors).astype(np.float16),
+    )
+    os.replace(tmp, path)
 
 
 def _packaged_cache(name: str) -> Path | None:

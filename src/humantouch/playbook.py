@@ -64,7 +64,7 @@ class Thresholds(_Model):
     emotional_high: float = Field(0.45, ge=0, le=1)
     monetary_high: float = Field(0.45, ge=0, le=1)
     # Below this intent confidence the engine says "unknown" rather than guess.
-    intent_min_confidence: float = Field(0.3, ge=0, le=1)
+    intent_min_confidence: float = Field(0.2, ge=0, le=1)
     # Below this similarity to the nearest example a message is out of scope.
     out_of_scope_similarity: float = Field(0.25, ge=-1, le=1)
     # Below this confidence the contact is never automated.

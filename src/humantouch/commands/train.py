@@ -22,17 +22,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     add_engine_options(p)
-    p.add_argument("--output", metavar="DIR", help="write the embedding cache here instead of the cache directory")
+    p.add_argument("--output", metavar="DIR",
+                   help="also write a cache of exactly the training texts here (maintainers: src/humantouch/data)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from humantouch.engine import Engine
     from humantouch.models import default_cache_dir
+    from humantouch.sentiment import load_emotion_examples
 
-    cache = Path(args.output) if args.output else default_cache_dir()
-    engine = Engine.load(args.playbook, args.profile, cache_dir=cache)
-    files = [str(cache / f"embeddings-{e.name}.npz") for e in engine.encoders]
+    engine = Engine.load(args.playbook, args.profile, cache_dir=default_cache_dir())
+    if args.output:
+        # Exactly the texts the engine trains on, so a refreshed package cache carries nothing stale.
+        texts = engine.playbook.training_examples()[0] + load_emotion_examples()[0]
+        files = [str(e.export(Path(args.output) / f"embeddings-{e.name}.npz", texts)) for e in engine.encoders]
+    else:
+        files = [str(default_cache_dir() / f"embeddings-{e.name}.npz") for e in engine.encoders]
     print(
         json.dumps(
             {

@@ -1,0 +1,79 @@
+"""The rule lexicon: pattern syntax, and a table of messages -> groups that must (not) fire."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from humantouch.engine import build_lexicon
+from humantouch.lexicon import Lexicon, compile_pattern
+from humantouch.playbook import load_playbook
+from humantouch.text import normalize, tokenize
+
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "lexicon_cases.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    return build_lexicon(load_playbook())
+
+
+def groups(lex: Lexicon, text: str) -> set[str]:
+    return {h.group for h in lex.match(text, tokenize(normalize(text)))}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:40] for c in CASES])
+def test_case_table(case: dict[str, object]) -> None:
+    found = groups(lexicon(), str(case["text"]))
+    must = set(case.get("groups") or [])  # type: ignore[call-overload]
+    must_not = set(case.get("not") or [])  # type: ignore[call-overload]
+    assert must <= found, f"missing {must - found}"
+    assert not (must_not & found), f"fired wrongly: {must_not & found}"
+
+
+def test_every_group_is_exercised_by_the_table() -> None:
+    covered = {g for c in CASES for g in (c.get("groups") or [])}
+    assert set(lexicon().group_names()) <= covered | {g for g in lexicon().group_names() if not lexicon().groups[g]}
+
+
+def small(groups_: dict[str, list[str]], negatable: tuple[str, ...] = ()) -> Lexicon:
+    return Lexicon({g: {"nl": p} for g, p in groups_.items()}, negatable)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "hit"),
+    [
+        ("overlijden", "mijn vader is overleden", True),  # lemma match
+        ("gaslek*", "er is een gaslekkage", True),  # prefix
+        ("gaslek*", "gasfles", False),
+        ("wil ~ mens spreken", "ik wil graag een mens spreken", True),  # gap of two
+        ("wil ~ mens spreken", "ik wil nu graag echt even een mens spreken", False),  # gap of five
+        ("don't", "I dont know", False),
+        ("don't", "I don't know", True),
+        ("creditcard gestolen", "Créditcard GESTOLEN!!", True),  # accents and case
+    ],
+)
+def test_pattern_syntax(pattern: str, text: str, hit: bool) -> None:
+    assert (groups(small({"g": [pattern]}), text) == {"g"}) is hit
+
+
+def test_negation_only_in_negatable_groups() -> None:
+    lex = small({"emotion.anger": ["boos"], "urgency.safety": ["gewond"]}, negatable=("emotion.anger",))
+    assert groups(lex, "ik ben niet boos") == set()
+    assert groups(lex, "ik ben boos") == {"emotion.anger"}
+    assert groups(lex, "hij is niet gewond") == {"urgency.safety"}
+
+
+def test_hit_offsets_point_at_the_words() -> None:
+    text = "Hallo, mijn man is OVERLEDEN."
+    hits = small({"g": ["overlijden"]}).match(text, tokenize(normalize(text)))
+    assert [text[h.start : h.end] for h in hits] == ["OVERLEDEN"]
+
+
+@pytest.mark.parametrize("bad", ["", "~ gas", "gas ~", "ga*", "g*as"])
+def test_bad_patterns_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        compile_pattern("g", bad)
