@@ -77,3 +77,9 @@ def test_hit_offsets_point_at_the_words() -> None:
 def test_bad_patterns_are_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         compile_pattern("g", bad)
+
+
+def test_english_contractions_negate() -> None:
+    lex = small({"wants_human": ["speak to anyone"]}, negatable=("wants_human",))
+    assert groups(lex, "I don't need to speak to anyone") == set()
+    assert groups(lex, "can I speak to anyone please") == {"wants_human"}

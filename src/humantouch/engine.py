@@ -7,16 +7,23 @@ pure functions of the records and models they are given.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
+import os
+import pickle
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import sklearn
+
+from humantouch import __version__
 from humantouch.analysis import Models, analyze, intent_text
 from humantouch.decision import decide
 from humantouch.intents import Featurizer, IntentClassifier
-from humantouch.language import load_detector
+from humantouch.language import LanguageDetector, load_detector
 from humantouch.lexicon import Lexicon
 from humantouch.models import CachedEncoder, default_cache_dir, load_encoder, profile_encoders
 from humantouch.playbook import Playbook, load_builtin_lexicon, load_playbook
@@ -49,6 +56,44 @@ def build_lexicon(playbook: Playbook) -> Lexicon:
     return Lexicon(groups, negatable)
 
 
+def _classifiers(
+    book: Playbook, encoders: list[CachedEncoder], profile: str, cache: Path | None
+) -> tuple[IntentClassifier, EmotionModel]:
+    """Train the intent and emotion classifiers, or reload them from the trained-model cache.
+
+    The cache key covers every training text and label, the profile and the
+    library versions, so a changed playbook or upgrade retrains by itself.
+    """
+    texts, labels = book.training_examples()
+    emo_texts, emo_labels = load_emotion_examples()
+    key_src = json.dumps([texts, labels, emo_texts, emo_labels, profile, __version__, sklearn.__version__])
+    path = cache / f"classifiers-{profile}-{hashlib.sha256(key_src.encode()).hexdigest()[:20]}.pkl" if cache else None
+    if path is not None and path.exists():
+        try:
+            with path.open("rb") as f:
+                state = pickle.load(f)
+            return (
+                IntentClassifier.from_state(encoders, state["intents"]),
+                EmotionModel.from_state(encoders[0], state["emotions"]),
+            )
+        except (OSError, pickle.UnpicklingError, KeyError, AttributeError, EOFError, TypeError):
+            pass  # a damaged cache only means training again
+    intents = IntentClassifier(Featurizer(encoders)).fit(texts, labels)
+    emotions = EmotionModel(encoders[0]).fit(emo_texts, emo_labels)
+    for e in encoders:
+        # A read-only cache directory only costs start-up time next time.
+        with contextlib.suppress(OSError):
+            e.save()
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as f:
+                pickle.dump({"intents": intents.state(), "emotions": emotions.state()}, f, protocol=5)
+            os.replace(tmp, path)
+    return intents, emotions
+
+
 @dataclass
 class Engine:
     models: Models
@@ -70,22 +115,33 @@ class Engine:
         cache_dir: Path | None = None,
         detector: str | None = None,
     ) -> Engine:
-        """Load the playbook and models and train the classifiers; the expensive part, done once."""
+        """Load the playbook and models and train (or reload) the classifiers; done once per process."""
         started = time.perf_counter()
+        # lingua builds its models in native code without the GIL: let it run beside the rest.
+        detector_name = detector or ("wordlist" if profile == "test" else "lingua")
+        loaded: dict[str, LanguageDetector] = {}
+        failure: list[BaseException] = []
+
+        def load_language() -> None:
+            try:
+                loaded["detector"] = load_detector(detector_name)
+            except BaseException as exc:  # re-raised in the caller's thread below
+                failure.append(exc)
+
+        language_thread = threading.Thread(target=load_language, name="humantouch-lingua", daemon=True)
+        language_thread.start()
         book = playbook if playbook is not None else load_playbook(playbook_path)
         names = profile_encoders(profile)
         cache = cache_dir if cache_dir is not None else (None if profile == "test" else default_cache_dir())
         encoders = [CachedEncoder(load_encoder(n), cache) for n in names]
-        intents = IntentClassifier(Featurizer(encoders)).fit(*book.training_examples())
-        emotions = EmotionModel(encoders[0]).fit(*load_emotion_examples())
-        for e in encoders:
-            # A read-only cache directory only costs start-up time next time.
-            with contextlib.suppress(OSError):
-                e.save()
+        intents, emotions = _classifiers(book, encoders, profile, cache)
+        language_thread.join()
+        if failure:
+            raise failure[0]
         models = Models(
             playbook=book,
             lexicon=build_lexicon(book),
-            detector=load_detector(detector or ("wordlist" if profile == "test" else "lingua")),
+            detector=loaded["detector"],
             intents=intents,
             emotions=emotions,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -99,6 +100,26 @@ class IntentClassifier:
         assert self._train_vectors is not None
         sims = embeddings[0] @ self._train_vectors.T
         return IntentScores(self.labels, p, sims.max(axis=1) if sims.size else np.zeros(len(texts), np.float32))
+
+    def state(self) -> dict[str, Any]:
+        """The fitted parts, without the encoders: what the trained-model cache stores."""
+        f = self.featurizer
+        return {
+            "chars": f.chars,
+            "words": f.words,
+            "embedding_weight": f.embedding_weight,
+            "svm": self.svm,
+            "labels": self.labels,
+            "train_vectors": self._train_vectors,
+        }
+
+    @classmethod
+    def from_state(cls, encoders: Sequence[CachedEncoder], state: dict[str, Any]) -> IntentClassifier:
+        featurizer = Featurizer(encoders, state["embedding_weight"])
+        featurizer.chars, featurizer.words = state["chars"], state["words"]
+        clf = cls(featurizer)
+        clf.svm, clf.labels, clf._train_vectors = state["svm"], state["labels"], state["train_vectors"]
+        return clf
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         scores = self.score(texts)

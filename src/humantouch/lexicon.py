@@ -146,8 +146,21 @@ class Lexicon:
         return hits
 
 
+# "don't" is tokenised as "don" + "t"; the stem alone is no negation ("can I ..."), the pair is.
+_NT_STEMS = frozenset(
+    "don doesn didn isn wasn aren weren won can couldn shouldn wouldn haven hasn hadn ain".split()
+)
+
+
 def _negated(tokens: Sequence[Token], i: int) -> bool:
-    return any(t.text in NEGATIONS for t in tokens[max(0, i - NEGATION_WINDOW) : i])
+    lo = max(0, i - NEGATION_WINDOW)
+    for k in range(lo, i):
+        text = tokens[k].text
+        if text in NEGATIONS:
+            return True
+        if text == "t" and k > 0 and tokens[k - 1].text in _NT_STEMS:
+            return True
+    return False
 
 
 def compile_pattern(group: str, phrase: str) -> Pattern:

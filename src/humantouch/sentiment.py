@@ -9,15 +9,15 @@ the evidence an agent can read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import resources
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 from sklearn.linear_model import LogisticRegression
 
 from humantouch.lexicon import Hit
 from humantouch.models import CachedEncoder, Matrix
+from humantouch.playbook import packaged_yaml
 from humantouch.records import EMOTIONS, Sentiment
 
 LABELS = (*EMOTIONS, "neutral")
@@ -25,7 +25,7 @@ NEGATIVE = ("anger", "fear", "sadness")
 
 
 def load_emotion_examples() -> tuple[list[str], list[str]]:
-    data = yaml.safe_load((resources.files("humantouch") / "data" / "emotions.yaml").read_text(encoding="utf-8"))
+    data = packaged_yaml("emotions.yaml")
     texts: list[str] = []
     labels: list[str] = []
     for by_label in data.values():
@@ -45,6 +45,15 @@ class EmotionModel:
         self.clf.fit(self.encoder.encode_known(texts), list(labels))
         self.labels = tuple(str(c) for c in self.clf.classes_)
         return self
+
+    def state(self) -> dict[str, Any]:
+        return {"clf": self.clf, "labels": self.labels}
+
+    @classmethod
+    def from_state(cls, encoder: CachedEncoder, state: dict[str, Any]) -> EmotionModel:
+        model = cls(encoder)
+        model.clf, model.labels = state["clf"], state["labels"]
+        return model
 
     def probabilities(self, embeddings: Matrix) -> list[dict[str, float]]:
         p: npt.NDArray[np.float64] = self.clf.predict_proba(embeddings)

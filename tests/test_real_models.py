@@ -1,0 +1,65 @@
+"""The engine with its real models (fast profile) on messages whose handling must never go wrong.
+
+These load the packaged USE encoder and lingua (a few seconds, once per run); the
+embedding cache shipped in the package spares the training-time encoding.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from humantouch.records import Contact
+from tests.support.engine import real_engine
+
+# text, language, route (or "not automate"), priority or None, signal that must be found
+MUST = [
+    ("ik ruik gas in de meterkast en mijn kinderen zijn thuis", "nl", "human", "P1", "safety"),
+    ("There's a strong smell of gas in the hallway", "en", "human", "P1", "safety"),
+    ("we staan met pech op de vluchtstrook van de A2 met twee kleine kinderen", "nl", "human", "P1", "safety"),
+    ("ik zie het echt niet meer zitten, het hoeft voor mij allemaal niet meer", "nl", "human", "P1", "self_harm"),
+    ("mijn man is gisteren overleden, wat moet ik doen met zijn rekening", "nl", "not automate", None, "bereavement"),
+    ("er worden nu bedragen van mijn rekening afgeschreven die ik niet herken!!", "nl", "not automate", None,
+     "financial_harm"),
+    ("ik wil een mens spreken", "nl", "human", None, "wants_human"),
+    ("let me talk to a real person please", "en", "human", None, "wants_human"),
+    ("ik heb net de diagnose kanker gekregen, kan ik mijn abonnement pauzeren?", "nl", "not automate", None,
+     "serious_illness"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "route", "priority", "signal"), MUST, ids=[m[0][:30] for m in MUST])
+def test_must_never_go_wrong(text: str, lang: str, route: str, priority: str | None, signal: str) -> None:
+    t = real_engine("fast").triage(Contact(text))
+    a, d = t.analysis, t.decision
+    assert a.language == lang
+    if route == "not automate":
+        assert d.route != "automate"
+    else:
+        assert d.route == route
+    if priority:
+        assert d.priority == priority
+    found = a.signal_names() | ({"wants_human"} if a.wants_human else set())
+    assert signal in found
+    assert d.reasons, "a decision without reasons"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("waar blijft mijn pakket? besteld op maandag", "order_status"),
+        ("ik wil mijn abonnement opzeggen", "cancel_subscription"),
+        ("my card was stolen at the station, please block it", "card_lost_stolen"),
+        ("hoe laat is de winkel in Utrecht open op zaterdag?", "store_info"),
+        ("ik wil graag een kopie van alle gegevens die jullie van mij hebben", "data_privacy_request"),
+        ("wat wordt het weer morgen in Groningen?", "unknown"),
+    ],
+)
+def test_intents(text: str, intent: str) -> None:
+    assert real_engine("fast").triage(Contact(text)).analysis.intent.name == intent
+
+
+def test_calm_question_is_automated_and_explained() -> None:
+    t = real_engine("fast").triage(Contact("Waar blijft mijn pakket? Ordernummer 40012345"))
+    assert (t.decision.quadrant, t.decision.route) == ("A", "automate")
+    assert any(r.factor == "intent_value" for r in t.decision.reasons)
+    assert [s.type for s in t.analysis.entities] == ["ORDER_NUMBER"]
