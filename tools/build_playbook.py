@@ -34,7 +34,7 @@ INTENTS: dict[str, tuple[str, float, float, list[str], bool, str]] = {
         0.15,
         0.05,
         ["customer_number", "email"],
-        False,
+        True,  # identity checks and legal deadlines: a person handles GDPR requests
         "GDPR/AVG: a copy of their data, erasure, stop marketing.",
     ),
     "cancel_subscription": (
@@ -68,8 +68,8 @@ INTENTS: dict[str, tuple[str, float, float, list[str], bool, str]] = {
     "store_info": ("general", 0.0, 0.0, [], False, "Opening hours, locations and contact options."),
     "invoice_question": (
         "general",
-        0.15,
-        0.25,
+        0.2,
+        0.45,
         ["customer_number", "invoice_number"],
         False,
         "A question about or a dispute of a bill.",
@@ -108,7 +108,7 @@ INTENTS: dict[str, tuple[str, float, float, list[str], bool, str]] = {
         False,
         "A transfer that did not arrive or went to the wrong account.",
     ),
-    "open_account": ("general", 0.0, 0.45, [], False, "Wants to open an account or take out a new product."),
+    "open_account": ("general", 0.0, 0.55, [], False, "Wants to open an account or take out a new product."),
     "mortgage_loan": (
         "banking",
         0.15,
@@ -237,7 +237,7 @@ def main() -> int:
         "languages": ["nl", "en"],
         "thresholds": {
             "emotional_high": 0.45,
-            "monetary_high": 0.45,
+            "monetary_high": 0.65,
             "intent_min_confidence": 0.2,
             "out_of_scope_similarity": 0.25,
             "automate_min_confidence": 0.5,

@@ -10,6 +10,7 @@ similarity to the nearest training example.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from humantouch.models import CachedEncoder, Matrix
@@ -25,6 +27,8 @@ from humantouch.text import normalize
 # Decision scores of a one-vs-rest SVM live around [-1.5, 1.5]; this scale turns
 # them into a softmax whose top value behaves like a probability on held-out data.
 SOFTMAX_SCALE = 6.0
+# Candidate weights of the embedding block against the TF-IDF block; fit() picks one by cross-validation.
+EMBEDDING_WEIGHTS = (1.0, 2.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +83,44 @@ class IntentClassifier:
         self.labels: tuple[str, ...] = ()
         self._train_vectors: Matrix | None = None
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IntentClassifier:
+    def fit(
+        self, texts: Sequence[str], labels: Sequence[str], weights: Sequence[float] = EMBEDDING_WEIGHTS
+    ) -> IntentClassifier:
+        """Fit; with several candidate embedding weights, pick one by cross-validation on `texts`.
+
+        The right balance between embeddings and TF-IDF depends on the data: with
+        ten examples an intent, the embeddings generalise better; with sixty, the
+        surface forms pull their weight. Cross-validation on the training data
+        decides, so no test data is ever looked at.
+        """
+        if len(weights) > 1:
+            self.featurizer.embedding_weight = self._cross_validate(texts, labels, weights)
         x = self.featurizer.fit(texts)
         self.svm.fit(x, list(labels))
         self.labels = tuple(str(c) for c in self.svm.classes_)
         # Nearest-example similarity uses the first encoder's embeddings of the training texts.
         self._train_vectors = self.featurizer.encoders[0].encode_known(texts)
         return self
+
+    def _cross_validate(self, texts: Sequence[str], labels: Sequence[str], weights: Sequence[float]) -> float:
+        counts = Counter(labels)
+        folds = min(3, min(counts.values()))
+        if folds < 2:
+            return float(weights[0])
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+        y = np.asarray(labels)
+        best, best_score = float(weights[0]), -1.0
+        for w in weights:
+            hits = 0
+            for train, test in splitter.split(np.zeros(len(y)), y):
+                fold = IntentClassifier(Featurizer(self.featurizer.encoders, w), self.svm.C)
+                fold.fit([texts[i] for i in train], [labels[i] for i in train], weights=(w,))
+                predicted = fold.predict([texts[i] for i in test])
+                hits += sum(p == labels[i] for p, i in zip(predicted, test, strict=True))
+            score = hits / len(y)
+            if score > best_score:
+                best, best_score = float(w), score
+        return best
 
     def score(self, texts: Sequence[str], embeddings: list[Matrix] | None = None) -> IntentScores:
         embeddings = embeddings if embeddings is not None else self.featurizer.embed(texts)
@@ -122,5 +157,6 @@ class IntentClassifier:
         return clf
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        scores = self.score(texts)
+        """Labels for texts whose embeddings belong in the cache (training data, benchmark sets)."""
+        scores = self.score(texts, self.featurizer.embed(texts, known=True))
         return [self.labels[i] for i in scores.probabilities.argmax(axis=1)]
