@@ -23,7 +23,7 @@ from humantouch.records import Contact
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def run(profile: str, singles: int, bulk: int) -> dict[str, object]:

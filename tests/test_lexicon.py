@@ -83,3 +83,9 @@ def test_english_contractions_negate() -> None:
     lex = small({"wants_human": ["speak to anyone"]}, negatable=("wants_human",))
     assert groups(lex, "I don't need to speak to anyone") == set()
     assert groups(lex, "can I speak to anyone please") == {"wants_human"}
+
+
+def test_negation_stops_at_the_end_of_a_sentence() -> None:
+    lex = small({"wants_human": ["iemand ~ bellen"]}, negatable=("wants_human",))
+    assert groups(lex, "de app doet het niet. kan iemand me bellen?") == {"wants_human"}
+    assert groups(lex, "er hoeft niet iemand te bellen") == set()

@@ -18,12 +18,22 @@ MUST = [
     ("we staan met pech op de vluchtstrook van de A2 met twee kleine kinderen", "nl", "human", "P1", "safety"),
     ("ik zie het echt niet meer zitten, het hoeft voor mij allemaal niet meer", "nl", "human", "P1", "self_harm"),
     ("mijn man is gisteren overleden, wat moet ik doen met zijn rekening", "nl", "not automate", None, "bereavement"),
-    ("er worden nu bedragen van mijn rekening afgeschreven die ik niet herken!!", "nl", "not automate", None,
-     "financial_harm"),
+    (
+        "er worden nu bedragen van mijn rekening afgeschreven die ik niet herken!!",
+        "nl",
+        "not automate",
+        None,
+        "financial_harm",
+    ),
     ("ik wil een mens spreken", "nl", "human", None, "wants_human"),
     ("let me talk to a real person please", "en", "human", None, "wants_human"),
-    ("ik heb net de diagnose kanker gekregen, kan ik mijn abonnement pauzeren?", "nl", "not automate", None,
-     "serious_illness"),
+    (
+        "ik heb net de diagnose kanker gekregen, kan ik mijn abonnement pauzeren?",
+        "nl",
+        "not automate",
+        None,
+        "serious_illness",
+    ),
 ]
 
 

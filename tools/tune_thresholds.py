@@ -33,8 +33,11 @@ def main() -> None:
     rows = []
     for e_high, m_high in itertools.product(grid, grid):
         book = engine.playbook.model_copy(
-            update={"thresholds": engine.playbook.thresholds.model_copy(
-                update={"emotional_high": e_high, "monetary_high": m_high})}
+            update={
+                "thresholds": engine.playbook.thresholds.model_copy(
+                    update={"emotional_high": e_high, "monetary_high": m_high}
+                )
+            }
         )
 
         def acc(idx: list[int], book=book) -> float:
@@ -46,8 +49,9 @@ def main() -> None:
                 hits += route == c.record["route"]
             return hits / len(idx)
 
-        rows.append({"emotional_high": e_high, "monetary_high": m_high, "dev": round(acc(dev), 4),
-                     "test": round(acc(test), 4)})
+        rows.append(
+            {"emotional_high": e_high, "monetary_high": m_high, "dev": round(acc(dev), 4), "test": round(acc(test), 4)}
+        )
     rows.sort(key=lambda r: -r["dev"])
     print(json.dumps({"best_on_dev": rows[0], "top5": rows[:5]}, indent=1))
 

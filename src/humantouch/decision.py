@@ -148,8 +148,11 @@ def decide(a: Analysis, customer: CustomerContext | None, playbook: Playbook) ->
         at_least("assist", f"vulnerable.{cue.name}", "; ".join(cue.evidence))
     if a.special_categories:
         kinds = sorted({s.type for s in a.special_categories})
-        at_least("assist", "special_category", f"mentions {', '.join(kinds)}: "
-                 + "; ".join(s.text for s in a.special_categories[:3]))
+        at_least(
+            "assist",
+            "special_category",
+            f"mentions {', '.join(kinds)}: " + "; ".join(s.text for s in a.special_categories[:3]),
+        )
     if a.repeat_contact and a.sentiment.label == "negative":
         at_least("assist", "unhappy_repeat_contact", "; ".join(a.repeat_evidence))
     spec = playbook.intents.get(a.intent.name)

@@ -132,7 +132,7 @@ class Engine:
         language_thread.start()
         book = playbook if playbook is not None else load_playbook(playbook_path)
         names = profile_encoders(profile)
-        cache = cache_dir if cache_dir is not None else (None if profile == "test" else default_cache_dir())
+        cache = cache_dir if cache_dir is not None else default_cache_dir()
         encoders = [CachedEncoder(load_encoder(n), cache) for n in names]
         intents, emotions = _classifiers(book, encoders, profile, cache)
         language_thread.join()

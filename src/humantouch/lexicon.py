@@ -138,7 +138,7 @@ class Lexicon:
                 end = _match_from(pattern.tokens, tokens, i)
                 if end is None:
                     continue
-                if pattern.group in self.negatable and _negated(tokens, i):
+                if pattern.group in self.negatable and _negated(text, tokens, i):
                     continue
                 seen.add((pattern.group, i))
                 start_c, end_c = tok.start, tokens[end - 1].end
@@ -147,18 +147,19 @@ class Lexicon:
 
 
 # "don't" is tokenised as "don" + "t"; the stem alone is no negation ("can I ..."), the pair is.
-_NT_STEMS = frozenset(
-    "don doesn didn isn wasn aren weren won can couldn shouldn wouldn haven hasn hadn ain".split()
-)
+_NT_STEMS = frozenset("don doesn didn isn wasn aren weren won can couldn shouldn wouldn haven hasn hadn ain".split())
 
 
-def _negated(tokens: Sequence[Token], i: int) -> bool:
+_CLAUSE_END = re.compile(r"[.!?;:\n]")
+
+
+def _negated(text: str, tokens: Sequence[Token], i: int) -> bool:
+    """A negation among the three tokens before token i, within the same sentence."""
     lo = max(0, i - NEGATION_WINDOW)
     for k in range(lo, i):
-        text = tokens[k].text
-        if text in NEGATIONS:
-            return True
-        if text == "t" and k > 0 and tokens[k - 1].text in _NT_STEMS:
+        word = tokens[k].text
+        negation = word in NEGATIONS or (word == "t" and k > 0 and tokens[k - 1].text in _NT_STEMS)
+        if negation and not _CLAUSE_END.search(text, tokens[k].end, tokens[i].start):
             return True
     return False
 

@@ -22,8 +22,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     add_engine_options(p)
-    p.add_argument("--output", metavar="DIR",
-                   help="also write a cache of exactly the training texts here (maintainers: src/humantouch/data)")
+    p.add_argument(
+        "--output",
+        metavar="DIR",
+        help="also write a cache of exactly the training texts here (maintainers: src/humantouch/data)",
+    )
     p.set_defaults(run=run)
 
 

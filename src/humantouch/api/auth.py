@@ -1,0 +1,47 @@
+"""Every endpoint names the permission it needs; the key's role must grant it (service/keys.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from humantouch.service import Actor, Service, keys
+
+
+def service(request: Request) -> Service:
+    svc: Service = request.app.state.service
+    return svc
+
+
+ServiceDep = Annotated[Service, Depends(service)]
+
+
+def _presented(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def require(permission: str) -> Callable[..., object]:
+    async def dependency(request: Request, svc: ServiceDep) -> Actor:
+        actor = await run_in_threadpool(keys.authenticate, svc.db, _presented(request))
+        keys.require(actor, permission)
+        return actor
+
+    dependency.__name__ = f"require_{permission.replace(':', '_')}"
+    return dependency
+
+
+WritesMessages = Annotated[Actor, Depends(require("messages:write"))]
+ReadsConversations = Annotated[Actor, Depends(require("conversations:read"))]
+ActsOnConversations = Annotated[Actor, Depends(require("conversations:act"))]
+OverridesRoutes = Annotated[Actor, Depends(require("conversations:override"))]
+ReadsCustomers = Annotated[Actor, Depends(require("customers:read"))]
+WritesCustomers = Annotated[Actor, Depends(require("customers:write"))]
+MergesCustomers = Annotated[Actor, Depends(require("customers:merge"))]
+ReadsAgents = Annotated[Actor, Depends(require("agents:read"))]
+WritesAgents = Annotated[Actor, Depends(require("agents:write"))]

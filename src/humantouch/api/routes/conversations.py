@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from humantouch.api.auth import ActsOnConversations, OverridesRoutes, ReadsConversations, ServiceDep
+from humantouch.api.schemas import AgentRef, OverrideIn, ReplyIn, ResolveIn
+from humantouch.service import conversations as conv
+
+router = APIRouter(tags=["conversations"])
+
+
+@router.get("/queue")
+def get_queue(
+    actor: ReadsConversations,
+    svc: ServiceDep,
+    status: Annotated[list[str] | None, Query(description="default: waiting_for_agent")] = None,
+    route: Annotated[list[str] | None, Query()] = None,
+    priority: Annotated[list[str] | None, Query()] = None,
+    intent: Annotated[list[str] | None, Query()] = None,
+    language: Annotated[list[str] | None, Query()] = None,
+    skills_of: Annotated[str | None, Query(description="only what this agent has the skills for")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Conversations waiting for people, most urgent SLA first."""
+    items = conv.queue(
+        svc,
+        conv.QueueFilter(
+            statuses=tuple(status or ("waiting_for_agent",)),
+            routes=tuple(route or ()),
+            priorities=tuple(priority or ()),
+            intents=tuple(intent or ()),
+            languages=tuple(language or ()),
+            skills_of=skills_of,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+    return {"items": items, "count": len(items)}
+
+
+@router.get("/conversations/{conversation_id}")
+def get_conversation(
+    conversation_id: str,
+    actor: ReadsConversations,
+    svc: ServiceDep,
+) -> dict[str, Any]:
+    return conv.timeline(svc, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/reply", status_code=201)
+def post_reply(
+    conversation_id: str,
+    body: ReplyIn,
+    actor: ActsOnConversations,
+    svc: ServiceDep,
+) -> dict[str, Any]:
+    return conv.reply(svc, actor, conversation_id, body.text, body.agent_id)
+
+
+@router.post("/conversations/{conversation_id}/take-over")
+def post_take_over(
+    conversation_id: str,
+    body: AgentRef,
+    actor: ActsOnConversations,
+    svc: ServiceDep,
+) -> dict[str, Any]:
+    return conv.take_over(svc, actor, conversation_id, body.agent_id)
+
+
+@router.post("/conversations/{conversation_id}/hand-back")
+def post_hand_back(
+    conversation_id: str,
+    actor: ActsOnConversations,
+    svc: ServiceDep,
+) -> dict[str, Any]:
+    return conv.hand_back(svc, actor, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/override")
+def post_override(
+    conversation_id: str,
+    body: OverrideIn,
+    actor: OverridesRoutes,
+    svc: ServiceDep,
+) -> dict[str, Any]:
+    return conv.override(svc, actor, conversation_id, body.route, body.reason)
+
+
+@router.post("/conversations/{conversation_id}/resolve")
+def post_resolve(
+    conversation_id: str,
+    body: ResolveIn,
+    actor: ActsOnConversations,
+    svc: ServiceDep,
+) -> dict[str, Any]:
+    return conv.resolve(svc, actor, conversation_id, body.resolution_code)
+
+
+@router.post("/conversations/{conversation_id}/close")
+def post_close(
+    conversation_id: str,
+    actor: ActsOnConversations,
+    svc: ServiceDep,
+) -> dict[str, Any]:
+    return conv.close(svc, actor, conversation_id)

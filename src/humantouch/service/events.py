@@ -1,0 +1,33 @@
+"""Appending to the event log, with the outbox rows for the events that go out as webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from humantouch.service.context import WEBHOOK_EVENTS, Service
+from humantouch.storage import repository as repo
+from humantouch.storage.tables import Event
+
+
+def record(
+    svc: Service,
+    session: Session,
+    type_: str,
+    payload: dict[str, Any],
+    *,
+    customer_id: str | None = None,
+    conversation_id: str | None = None,
+    actor: str | None = None,
+) -> Event:
+    targets = svc.webhook_targets if type_ in WEBHOOK_EVENTS else ()
+    return repo.append_event(
+        session,
+        type_,
+        payload,
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+        actor=actor,
+        targets=targets,
+    )

@@ -1,0 +1,273 @@
+"""The inbound flow: a customer message from any channel becomes a stored, analysed, routed contact.
+
+    normalise sender -> replay? -> read context -> triage (engine, no transaction open)
+      -> ONE write transaction: idempotency row, customer (resolve or create, then lock),
+         conversation (reference / open one / new), message + triage, conversation state,
+         SLA due, event log, outbox rows -> commit -> the response, stored with the key
+
+Triage runs before the write transaction so no lock is held during model work; the context it
+sees (history, recent contacts) is read just before. Locking the customer row serialises the
+writes for one customer, so parallel messages never open two conversations for the same channel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from humantouch.errors import ConflictError, InputError, NotFoundError
+from humantouch.records import Contact, CustomerContext, Triage
+from humantouch.service import events, lifecycle, views
+from humantouch.service.context import Service
+from humantouch.service.identities import normalize
+from humantouch.storage import repository as repo
+from humantouch.storage.tables import Conversation, Customer, IdempotencyKey, Message, new_id
+
+RECENT_WINDOW = timedelta(days=7)
+HISTORY_MESSAGES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    channel: str
+    sender_kind: str
+    sender_value: str
+    text: str
+    sender_name: str | None = None
+    conversation_id: str | None = None
+    idempotency_key: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    response: dict[str, Any]
+    replayed: bool
+
+
+def receive(svc: Service, msg: InboundMessage) -> Received:
+    if not msg.text.strip():
+        raise InputError("the message text is empty", code="HT-IN-EMPTY")
+    kind, value = normalize(msg.sender_kind, msg.sender_value)
+    digest = _request_hash(msg, kind, value)
+    with svc.db.read() as session:
+        if msg.idempotency_key:
+            earlier = _replay(session, msg.idempotency_key, digest)
+            if earlier is not None:
+                return Received(earlier, True)
+        contact = _contact(svc, session, msg, kind, value)
+    triage = svc.engine.triage(contact)
+
+    try:
+        with svc.db.write() as session:
+            key_row = None
+            if msg.idempotency_key:
+                # First, so a concurrent request with the same key blocks here (PostgreSQL) or
+                # collides here, before any other work.
+                key_row = IdempotencyKey(
+                    key=msg.idempotency_key, request_hash=digest, response={}, created_at=svc.clock()
+                )
+                session.add(key_row)
+                session.flush()
+            response = _store(svc, session, msg, kind, value, triage)
+            if key_row is not None:
+                key_row.response = response
+    except IntegrityError as exc:
+        if msg.idempotency_key:
+            with svc.db.read() as session:
+                earlier = _replay(session, msg.idempotency_key, digest)
+            if earlier is not None:
+                return Received(earlier, True)
+        raise ConflictError(
+            "the message could not be stored: a concurrent write collided",
+            hint="send it again",
+            code="HT-CONFLICT-COLLISION",
+        ) from exc
+    return Received(response, False)
+
+
+def _request_hash(msg: InboundMessage, kind: str, value: str) -> str:
+    fields = asdict(msg) | {"sender_kind": kind, "sender_value": value}
+    fields.pop("idempotency_key")
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
+    row = session.get(IdempotencyKey, key)
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise ConflictError(
+            f"idempotency key {key!r} was used before for a different message",
+            hint="use a new key for a new message",
+            code="HT-CONFLICT-IDEMPOTENCY",
+        )
+    return dict(row.response)
+
+
+def _contact(svc: Service, session: Session, msg: InboundMessage, kind: str, value: str) -> Contact:
+    """What the engine should know beside the text: the customer profile and the conversation so far."""
+    identity = repo.find_identity(session, kind, value)
+    if identity is None:
+        return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name))
+    customer = repo.live_customer(session, identity.customer_id)
+    conversation = _conversation_for(session, msg, customer)
+    history = repo.customer_texts(session, conversation.id, HISTORY_MESSAGES) if conversation else []
+    recent = repo.recent_conversation_count(
+        session,
+        customer.id,
+        svc.clock() - RECENT_WINDOW,
+        exclude=conversation.id if conversation else None,
+    )
+    fa = customer.form_of_address
+    return Contact(
+        text=msg.text,
+        channel=msg.channel,
+        history=tuple(history),
+        customer=CustomerContext(
+            annual_value_eur=customer.annual_value_eur,
+            tenure_years=customer.tenure_years,
+            segment=customer.segment,
+            name=customer.name or msg.sender_name,
+            form_of_address=fa if fa in ("formal", "informal", "unknown") else None,  # type: ignore[arg-type]
+            language=customer.language,
+            recent_contacts=recent,
+        ),
+    )
+
+
+def _conversation_for(session: Session, msg: InboundMessage, customer: Customer) -> Conversation | None:
+    """The conversation this message belongs to; None means a new one starts."""
+    if msg.conversation_id:
+        conversation = session.get(Conversation, msg.conversation_id)
+        if conversation is None:
+            raise NotFoundError(f"no conversation {msg.conversation_id}", code="HT-NOTFOUND-CONVERSATION")
+        owner = repo.live_customer(session, conversation.customer_id)
+        if owner.id != customer.id:
+            raise ConflictError(
+                f"conversation {conversation.id} belongs to another customer",
+                hint="leave conversation_id out to let humantouch find it",
+                code="HT-CONFLICT-CONVERSATION",
+            )
+        return None if conversation.status == "closed" else conversation
+    return repo.open_conversation(session, customer.id, msg.channel)
+
+
+def _store(
+    svc: Service, session: Session, msg: InboundMessage, kind: str, value: str, triage: Triage
+) -> dict[str, Any]:
+    now = svc.clock()
+    customer, created = repo.customer_for_identity(session, kind, value, name=msg.sender_name)
+    if created:
+        events.record(
+            svc,
+            session,
+            "customer.created",
+            {"identity": {"kind": kind, "value": value}},
+            customer_id=customer.id,
+            actor="inbound",
+        )
+    elif msg.sender_name and not customer.name:
+        customer.name = msg.sender_name
+
+    decision, analysis = triage.decision, triage.analysis
+    conversation = _conversation_for(session, msg, customer)
+    before = conversation.status if conversation is not None else None
+    if conversation is None:
+        conversation = Conversation(
+            id=new_id("con"),
+            customer_id=customer.id,
+            channel=msg.channel,
+            status=lifecycle.status_after_customer_message(None, decision.route),
+            route=decision.route,
+            quadrant=decision.quadrant,
+            priority=decision.priority,
+            sla_due_at=now + timedelta(minutes=svc.sla_minutes(msg.channel, decision.priority)),
+            message_count=0,
+            created_at=now,
+            updated_at=now,
+            last_message_at=now,
+        )
+        session.add(conversation)
+    else:
+        _escalate(svc, conversation, triage, reopened=before == "resolved")
+    if analysis.intent.name != "unknown" or conversation.intent is None:
+        conversation.intent = analysis.intent.name
+    conversation.language = analysis.language
+    conversation.message_count += 1
+    conversation.last_message_at = now
+    conversation.updated_at = now
+
+    triage_dict = triage.to_dict()
+    message = Message(
+        conversation_id=conversation.id,
+        customer_id=customer.id,
+        channel=msg.channel,
+        author="customer",
+        text=msg.text,
+        triage=triage_dict,
+        route=decision.route,
+        priority=decision.priority,
+        external_id=msg.external_id,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+
+    conv_view = views.conversation(conversation)
+    msg_view = views.message(message, with_triage=False)
+    ids = {"customer_id": customer.id, "conversation_id": conversation.id}
+    events.record(svc, session, "message.received", {"message_id": message.id}, actor="inbound", **ids)
+    events.record(
+        svc,
+        session,
+        "contact.routed",
+        {"conversation": conv_view, "message": msg_view, "triage": triage_dict},
+        actor="engine",
+        **ids,
+    )
+    if conversation.status in lifecycle.NEEDS_PERSON and before not in lifecycle.NEEDS_PERSON:
+        events.record(
+            svc,
+            session,
+            "contact.handoff",
+            {"conversation": conv_view, "message_id": message.id, "reasons": triage_dict["reasons"]},
+            actor="engine",
+            **ids,
+        )
+    return {
+        "message": msg_view,
+        "triage": triage_dict,
+        "conversation": conv_view,
+        "customer": {"id": customer.id, "created": created},
+    }
+
+
+def _escalate(svc: Service, conversation: Conversation, triage: Triage, *, reopened: bool) -> None:
+    """Fold a new decision into the conversation: routes and priorities only ever go up."""
+    d = triage.decision
+    now = svc.clock()
+    if reopened:
+        conversation.route, conversation.priority, conversation.quadrant = d.route, d.priority, d.quadrant
+        conversation.resolution_code = None
+        conversation.assigned_agent_id = None
+        conversation.sla_due_at = now + timedelta(minutes=svc.sla_minutes(conversation.channel, d.priority))
+        conversation.status = lifecycle.status_after_customer_message("resolved", d.route)
+        return
+    route = lifecycle.higher_route(conversation.route, d.route)
+    if route != conversation.route or d.route == route:
+        conversation.quadrant = d.quadrant
+    conversation.route = route
+    priority = lifecycle.higher_priority(conversation.priority, d.priority)
+    if priority != conversation.priority:
+        due = now + timedelta(minutes=svc.sla_minutes(conversation.channel, priority))
+        current = conversation.sla_due_at
+        conversation.sla_due_at = due if current is None else min(current, due)
+        conversation.priority = priority
+    conversation.status = lifecycle.status_after_customer_message(conversation.status, route)

@@ -1,0 +1,111 @@
+"""API keys: shown once at creation, stored only as a SHA-256 hash, each with one role.
+
+A key looks like `ht_<prefix>_<secret>`; the prefix finds the row, the hash of the whole key
+proves it. The secret has 192 random bits, so a plain SHA-256 (no slow KDF) is enough: there
+is nothing to guess that a dictionary would help with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from humantouch.errors import AuthError, ForbiddenError, InputError, NotFoundError
+from humantouch.service.context import Actor
+from humantouch.storage import Database
+from humantouch.storage import repository as repo
+from humantouch.storage.tables import Agent, ApiKey, new_id, utcnow
+
+ROLES = ("integration", "agent", "supervisor", "admin")
+
+_AGENT = frozenset(
+    {"conversations:read", "conversations:act", "conversations:override", "customers:read", "agents:read"}
+)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "integration": frozenset({"messages:write", "conversations:read", "customers:read", "customers:write"}),
+    "agent": _AGENT,
+    "supervisor": _AGENT | {"customers:write", "customers:merge", "agents:write", "messages:write"},
+    "admin": _AGENT | {"customers:write", "customers:merge", "agents:write", "messages:write", "keys:write"},
+}
+
+# Only ever created by the demo seeding, which production mode refuses.
+DEMO_ADMIN_KEY = "ht_demo0000000_demo-admin-key-do-not-use-in-production"
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    id: str
+    role: str
+    name: str
+    agent_id: str | None
+    plaintext: str
+
+
+def hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def create(db: Database, role: str, name: str, *, agent_id: str | None = None, plaintext: str | None = None) -> NewKey:
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r}", hint=f"use one of {', '.join(ROLES)}", code="HT-IN-ROLE")
+    if role == "agent" and agent_id is None:
+        raise InputError("an agent key needs the agent it belongs to", hint="pass --agent AGENT_ID", code="HT-IN-ROLE")
+    key = plaintext or f"ht_{secrets.token_hex(6)}_{secrets.token_urlsafe(24)}"
+    prefix = _prefix(key)
+    if prefix is None:
+        raise InputError("malformed key", code="HT-IN-KEY")
+    with db.write() as session:
+        if agent_id is not None and session.get(Agent, agent_id) is None:
+            raise NotFoundError(f"no agent {agent_id}", code="HT-NOTFOUND-AGENT")
+        row = ApiKey(
+            id=new_id("key"),
+            prefix=prefix,
+            key_hash=hash_key(key),
+            role=role,
+            name=name,
+            agent_id=agent_id,
+            created_at=utcnow(),
+        )
+        session.add(row)
+    return NewKey(id=row.id, role=role, name=name, agent_id=agent_id, plaintext=key)
+
+
+def revoke(db: Database, key_id: str) -> None:
+    with db.write() as session:
+        row = session.get(ApiKey, key_id)
+        if row is None:
+            raise NotFoundError(f"no key {key_id}", code="HT-NOTFOUND-KEY")
+        row.revoked_at = utcnow()
+
+
+def authenticate(db: Database, presented: str | None) -> Actor:
+    if not presented:
+        raise AuthError("no API key given", hint="send 'Authorization: Bearer <key>'", code="HT-AUTH-MISSING")
+    prefix = _prefix(presented)
+    if prefix is None:
+        raise AuthError("the API key is malformed", hint="keys look like ht_<prefix>_<secret>", code="HT-AUTH-INVALID")
+    with db.read() as session:
+        row = repo.api_key_by_prefix(session, prefix)
+    if row is None or not hmac.compare_digest(row.key_hash, hash_key(presented)):
+        raise AuthError("unknown API key", hint="create one with `humantouch keys create`", code="HT-AUTH-INVALID")
+    if row.revoked_at is not None:
+        raise AuthError("the API key was revoked", code="HT-AUTH-REVOKED")
+    return Actor(key_id=row.id, role=row.role, agent_id=row.agent_id)
+
+
+def require(actor: Actor, permission: str) -> None:
+    if permission not in PERMISSIONS.get(actor.role, frozenset()):
+        raise ForbiddenError(
+            f"role {actor.role!r} may not {permission}",
+            hint="use a key with a role that may",
+            code="HT-FORBIDDEN-ROLE",
+        )
+
+
+def _prefix(key: str) -> str | None:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != "ht" or not parts[1] or not parts[2] or len(parts[1]) > 16:
+        return None
+    return parts[1]

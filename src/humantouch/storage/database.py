@@ -1,0 +1,160 @@
+"""Connections and transactions: the same code on embedded SQLite and on PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout, and write transactions start with
+`BEGIN IMMEDIATE`: a deferred transaction that reads and then writes can fail at once with
+SQLITE_BUSY when another writer got there first, and the busy timeout does not help then.
+Every driver failure leaves through `translate()` as a humantouch StorageError, so the HTTP
+layer can answer 503 without knowing which database it talks to.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from humantouch.errors import NotMigratedError, StorageError, UnavailableError
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """An engine plus two session factories: read (deferred) and write (immediate on SQLite)."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            if _sqlite_in_memory(url):
+                kwargs["poolclass"] = StaticPool  # one shared connection, or every session sees its own empty db
+            else:
+                kwargs["pool_size"] = pool_size
+                kwargs["max_overflow"] = pool_size
+        else:
+            kwargs["connect_args"] = {"connect_timeout": 5}
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = pool_size
+            kwargs["pool_pre_ping"] = True
+            kwargs["pool_timeout"] = 10
+        try:
+            self.engine: Engine = create_engine(url, **kwargs)
+        except Exception as exc:  # an unparseable URL or a missing driver is a settings problem
+            raise StorageError(
+                f"cannot use database URL {_redact(url)}: {exc}",
+                hint="see docs/settings.md, database_url",
+                code="HT-DB-URL",
+            ) from exc
+        if self.is_sqlite:
+            _setup_sqlite(self.engine)
+        # SQLite has one writer at a time. Queue this process's writers on a lock rather than in
+        # SQLite's busy handler, which polls with sleeps of up to 100 ms and lets late arrivals
+        # overtake: under load that turned a 5 ms write into seconds at the tail.
+        self._writer: AbstractContextManager[object] = threading.Lock() if self.is_sqlite else nullcontext()
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.engine.execution_options(ht_write=True), expire_on_commit=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with translate(), self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self._writer, translate(), self._write() as session, session.begin():
+            yield session
+
+    def check_migrated(self) -> None:
+        from humantouch.migrations import current_revision, head_revision
+
+        with translate():
+            current = current_revision(self.engine)
+        head = head_revision()
+        if current != head:
+            state = "empty" if current is None else f"at revision {current}"
+            raise NotMigratedError(
+                f"the database {_redact(self.url)} is {state}, this code needs {head}",
+                hint="run `humantouch db upgrade` first",
+            )
+
+    def has_tables(self) -> bool:
+        with translate():
+            return bool(inspect(self.engine).get_table_names())
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def translate() -> Iterator[None]:
+    """Driver errors become StorageError; integrity errors stay as they are for callers to decide."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except PoolTimeoutError as exc:
+        raise UnavailableError(
+            "no database connection became free in time: the service is overloaded",
+            hint="retry later, or raise database_pool_size",
+            code="HT-DB-BUSY",
+        ) from exc
+    except (OperationalError, InterfaceError) as exc:
+        raise UnavailableError(
+            f"the database is unavailable: {_first_line(exc)}",
+            hint="check that the database runs and database_url points at it",
+        ) from exc
+    except DBAPIError as exc:
+        raise StorageError(f"the database refused the operation: {_first_line(exc)}") from exc
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    path = engine.url.database or ""
+    in_memory = _sqlite_in_memory(str(engine.url))
+    if not in_memory:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        if not in_memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("ht_write") else "BEGIN")
+
+
+def _sqlite_in_memory(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    return (make_url(url).database or ":memory:") == ":memory:"
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL: say so rather than echo a secret
+        return "<unparseable database URL>"

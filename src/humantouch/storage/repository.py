@@ -1,0 +1,305 @@
+"""Repository functions: every query the service runs, each taking the session it runs in.
+
+The caller owns the transaction (Database.write / Database.read); these functions never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from humantouch.storage.tables import (
+    Agent,
+    ApiKey,
+    Conversation,
+    Customer,
+    Event,
+    Identity,
+    Message,
+    OutboxItem,
+    WorkerHeartbeat,
+    new_id,
+    utcnow,
+)
+
+OPEN_STATUSES = ("bot", "intake", "waiting_for_agent", "with_agent")
+
+
+# -- customers and identities --------------------------------------------------------------------
+
+
+def find_identity(session: Session, kind: str, value: str) -> Identity | None:
+    return session.scalars(select(Identity).where(Identity.kind == kind, Identity.value == value)).first()
+
+
+def customer_for_identity(session: Session, kind: str, value: str, *, name: str | None = None) -> tuple[Customer, bool]:
+    """The customer behind (kind, value), locked, created if new; safe when two transactions race.
+
+    The row lock (PostgreSQL; SQLite serialises all writes) keeps the writes for one customer
+    in line. Identities always point at a live customer, because a merge moves them. A savepoint
+    wraps the insert, so a unique-key collision with a concurrent transaction rolls back only
+    the insert and we read the winner's row instead.
+    """
+    found = session.scalars(
+        select(Customer)
+        .join(Identity, Identity.customer_id == Customer.id)
+        .where(Identity.kind == kind, Identity.value == value)
+        .with_for_update(of=Customer)
+    ).first()
+    if found is not None:
+        return found, False
+    customer = Customer(id=new_id("cus"), name=name, consents={}, form_of_address="unknown")
+    try:
+        with session.begin_nested():
+            session.add(customer)
+            session.add(Identity(customer_id=customer.id, kind=kind, value=value))
+    except IntegrityError:
+        identity = find_identity(session, kind, value)
+        assert identity is not None, "identity vanished after a unique-key collision"
+        return lock_customer(session, identity.customer_id), False
+    return customer, True
+
+
+def live_customer(session: Session, customer_id: str) -> Customer:
+    """Follow merges to the customer that is still in use."""
+    customer = session.get(Customer, customer_id)
+    seen = set()
+    while customer is not None and customer.merged_into is not None and customer.id not in seen:
+        seen.add(customer.id)
+        customer = session.get(Customer, customer.merged_into)
+    if customer is None:
+        raise LookupError(customer_id)
+    return customer
+
+
+def lock_customer(session: Session, customer_id: str) -> Customer:
+    """Serialise the writes for one customer (PostgreSQL row lock; SQLite serialises all writes)."""
+    customer = session.scalars(
+        select(Customer).where(Customer.id == customer_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    return customer
+
+
+def identities_of(session: Session, customer_id: str) -> Sequence[Identity]:
+    return session.scalars(select(Identity).where(Identity.customer_id == customer_id).order_by(Identity.id)).all()
+
+
+def add_identity(session: Session, customer_id: str, kind: str, value: str) -> Identity:
+    identity = Identity(customer_id=customer_id, kind=kind, value=value)
+    session.add(identity)
+    session.flush()
+    return identity
+
+
+# -- conversations and messages -------------------------------------------------------------------
+
+
+def open_conversation(session: Session, customer_id: str, channel: str) -> Conversation | None:
+    return session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.customer_id == customer_id,
+            Conversation.channel == channel,
+            Conversation.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Conversation.last_message_at.desc())
+        .limit(1)
+    ).first()
+
+
+def customer_texts(session: Session, conversation_id: str, limit: int = 10) -> list[str]:
+    rows = session.scalars(
+        select(Message.text)
+        .where(Message.conversation_id == conversation_id, Message.author == "customer")
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+def recent_conversation_count(session: Session, customer_id: str, since: datetime, exclude: str | None = None) -> int:
+    query = (
+        select(func.count())
+        .select_from(Conversation)
+        .where(Conversation.customer_id == customer_id, Conversation.created_at >= since)
+    )
+    if exclude is not None:
+        query = query.where(Conversation.id != exclude)
+    return int(session.scalar(query) or 0)
+
+
+def messages_of(session: Session, conversation_ids: Iterable[str]) -> Sequence[Message]:
+    return session.scalars(
+        select(Message).where(Message.conversation_id.in_(list(conversation_ids))).order_by(Message.id)
+    ).all()
+
+
+def conversations_of(session: Session, customer_id: str) -> Sequence[Conversation]:
+    return session.scalars(
+        select(Conversation)
+        .where(Conversation.customer_id == customer_id)
+        .order_by(Conversation.created_at, Conversation.id)
+    ).all()
+
+
+def queue(
+    session: Session,
+    *,
+    statuses: Sequence[str],
+    routes: Sequence[str] = (),
+    priorities: Sequence[str] = (),
+    intents: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    limit: int = 50,
+    offset: int = 0,
+) -> Sequence[Conversation]:
+    query = select(Conversation).where(Conversation.status.in_(list(statuses)))
+    if routes:
+        query = query.where(Conversation.route.in_(list(routes)))
+    if priorities:
+        query = query.where(Conversation.priority.in_(list(priorities)))
+    if intents:
+        query = query.where(Conversation.intent.in_(list(intents)))
+    if languages:
+        query = query.where(Conversation.language.in_(list(languages)))
+    query = query.order_by(Conversation.sla_due_at.asc(), Conversation.created_at, Conversation.id)
+    return session.scalars(query.limit(limit).offset(offset)).all()
+
+
+def agent_load(session: Session, agent_id: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Conversation)
+            .where(Conversation.assigned_agent_id == agent_id, Conversation.status == "with_agent")
+        )
+        or 0
+    )
+
+
+# -- event log and outbox --------------------------------------------------------------------------
+
+
+def append_event(
+    session: Session,
+    type_: str,
+    payload: dict[str, Any],
+    *,
+    customer_id: str | None = None,
+    conversation_id: str | None = None,
+    actor: str | None = None,
+    targets: Sequence[str] = (),
+) -> Event:
+    """Append to the event log and, in the same transaction, queue one delivery per webhook target."""
+    event = Event(
+        type=type_,
+        payload=payload,
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+        actor=actor,
+        created_at=utcnow(),
+    )
+    session.add(event)
+    if targets:
+        session.flush()  # the outbox rows need the event id
+    for target in targets:
+        session.add(
+            OutboxItem(
+                event_id=event.id,
+                target=target,
+                status="pending",
+                attempts=0,
+                next_attempt_at=event.created_at,
+            )
+        )
+    return event
+
+
+def claim_outbox(
+    session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[tuple[OutboxItem, Event]]:
+    """Claim due deliveries with a conditional update; SKIP LOCKED keeps PostgreSQL workers apart.
+
+    A claimed row carries a lease; if the worker dies before it marks the row, the lease runs out
+    and the next claim picks the row up again, so a crash between claim and send loses nothing.
+    """
+    due = (
+        OutboxItem.status == "pending",
+        OutboxItem.next_attempt_at <= now,
+        or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until < now),
+    )
+    candidates = (
+        select(OutboxItem.id).where(*due).order_by(OutboxItem.id).limit(limit).with_for_update(skip_locked=True)
+    )
+    ids = list(
+        session.scalars(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(candidates.scalar_subquery()), *due)
+            .values(lease_until=now + lease, claimed_by=worker, attempts=OutboxItem.attempts + 1)
+            .returning(OutboxItem.id)
+        ).all()
+    )
+    if not ids:
+        return []
+    rows = session.execute(
+        select(OutboxItem, Event)
+        .join(Event, Event.id == OutboxItem.event_id)
+        .where(OutboxItem.id.in_(ids))
+        .order_by(OutboxItem.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    return [(item, event) for item, event in rows]
+
+
+def finish_delivery(
+    session: Session,
+    item_id: int,
+    worker: str,
+    *,
+    sent: bool,
+    now: datetime,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> bool:
+    """Record the outcome; only the worker that holds the claim may. False if the claim was lost."""
+    values: dict[str, Any] = {"lease_until": None, "claimed_by": None}
+    if sent:
+        values.update(status="sent", sent_at=now, last_error=None)
+    elif retry_at is None:
+        values.update(status="dead", last_error=error)
+    else:
+        values.update(next_attempt_at=retry_at, last_error=error)
+    result = session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id == item_id, OutboxItem.claimed_by == worker, OutboxItem.status == "pending")
+        .values(**values)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def heartbeat(session: Session, name: str, now: datetime) -> None:
+    row = session.get(WorkerHeartbeat, name)
+    if row is None:
+        session.add(WorkerHeartbeat(name=name, last_seen=now))
+    else:
+        row.last_seen = now
+
+
+def last_worker_seen(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(WorkerHeartbeat.last_seen)))
+
+
+# -- API keys ----------------------------------------------------------------------------------------
+
+
+def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
+    return session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+
+
+def agents(session: Session) -> Sequence[Agent]:
+    return session.scalars(select(Agent).order_by(Agent.created_at, Agent.id)).all()

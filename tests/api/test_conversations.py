@@ -1,0 +1,130 @@
+"""The queue and what people do with a conversation, over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.fixtures import Api
+
+URGENT = "Ik ruik gas in huis en mijn kinderen zijn hier"
+
+
+def inbound(api: Api, text: str, sender: str = "+31612345678", channel: str = "whatsapp") -> dict[str, Any]:
+    r = api.post(
+        "/v1/messages",
+        {"channel": channel, "sender": {"kind": "phone", "value": sender}, "text": text},
+        role="integration",
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def test_queue_lists_waiting_conversations_by_sla_and_filters(api: Api) -> None:
+    calm = inbound(api, "Ik wil een mens spreken over mijn factuur", sender="+31611111111", channel="email")
+    urgent = inbound(api, URGENT, sender="+31622222222")
+    inbound(api, "hoi", sender="+31633333333")  # automate: not waiting for a person
+    items = api.get("/v1/queue", role="agent").json()["items"]
+    ids = [c["id"] for c in items]
+    assert ids[0] == urgent["conversation"]["id"]
+    assert calm["conversation"]["id"] in ids
+    assert all(c["status"] == "waiting_for_agent" for c in items)
+    dues = [c["sla_due_at"] for c in items]
+    assert dues == sorted(dues)
+    only_p1 = api.get("/v1/queue", params={"priority": "P1"}).json()["items"]
+    assert [c["id"] for c in only_p1] == [urgent["conversation"]["id"]]
+    humans = api.get("/v1/queue", params={"route": ["human"], "language": ["nl"]}).json()["items"]
+    assert all(c["route"] == "human" for c in humans)
+    assert api.get("/v1/queue", params={"status": "bogus"}).status_code == 422
+
+
+def test_take_over_reply_hand_back_override_resolve_close(api: Api) -> None:
+    conv = inbound(api, URGENT)["conversation"]
+    cid = conv["id"]
+    r = api.post(f"/v1/conversations/{cid}/take-over", {}, role="agent")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "with_agent"
+    r = api.post(f"/v1/conversations/{cid}/reply", {"text": "Verlaat het huis, we sturen iemand."}, role="agent")
+    assert r.status_code == 201
+    assert r.json()["message"]["author"] == "agent"
+    r = api.post(
+        f"/v1/conversations/{cid}/override", {"route": "assist", "reason": "geen gas, wel stroomstoring"}, role="agent"
+    )
+    assert r.status_code == 200
+    assert r.json()["override"]["machine_route"] == "human"
+    assert r.json()["conversation"]["route"] == "assist"
+    assert api.post(f"/v1/conversations/{cid}/hand-back", {}, role="agent").json()["status"] == "bot"
+    r = api.post(f"/v1/conversations/{cid}/resolve", {"resolution_code": "advice_given"}, role="agent")
+    assert r.json()["status"] == "resolved" and r.json()["resolution_code"] == "advice_given"
+    assert api.post(f"/v1/conversations/{cid}/resolve", {"resolution_code": "x"}, role="agent").status_code == 409
+    assert api.post(f"/v1/conversations/{cid}/close", {}, role="agent").json()["status"] == "closed"
+
+    timeline = api.get(f"/v1/conversations/{cid}", role="agent").json()
+    assert [m["author"] for m in timeline["messages"]] == ["customer", "agent"]
+    assert timeline["messages"][0]["triage"]["route"] == "human"  # the machine's decision stays
+    assert timeline["overrides"][0]["reason"] == "geen gas, wel stroomstoring"
+    types = [e["type"] for e in timeline["events"]]
+    for t in (
+        "contact.routed",
+        "contact.handoff",
+        "contact.taken_over",
+        "contact.replied",
+        "contact.overridden",
+        "contact.handed_back",
+        "contact.resolved",
+        "contact.closed",
+    ):
+        assert t in types
+    # A new message after closing starts a new conversation.
+    again = inbound(api, "Nog een vraag")
+    assert again["conversation"]["id"] != cid
+
+
+def test_a_new_message_reopens_a_resolved_conversation_it_references(api: Api) -> None:
+    cid = inbound(api, URGENT)["conversation"]["id"]
+    api.post(f"/v1/conversations/{cid}/resolve", {"resolution_code": "done"}, role="agent")
+    r = api.post(
+        "/v1/messages",
+        {
+            "channel": "whatsapp",
+            "sender": {"kind": "phone", "value": "+31612345678"},
+            "text": "Het ruikt weer naar gas",
+            "conversation_id": cid,
+        },
+        role="integration",
+    )
+    assert r.json()["conversation"]["id"] == cid
+    assert r.json()["conversation"]["status"] == "waiting_for_agent"
+
+
+def test_timeline_spans_channels(api: Api) -> None:
+    inbound(api, "Mijn factuur klopt niet", channel="email")
+    cid = inbound(api, "Heeft u mijn mail gezien?")["conversation"]["id"]
+    timeline = api.get(f"/v1/conversations/{cid}").json()
+    assert {m["channel"] for m in timeline["customer_timeline"]} == {"email", "whatsapp"}
+    assert len(timeline["messages"]) == 1
+
+
+def test_supervisor_names_the_agent_and_capacity_is_kept(api: Api) -> None:
+    agent = api.post(
+        "/v1/agents", {"name": "Bo", "languages": ["nl"], "intents": [], "capacity": 1}, role="supervisor"
+    ).json()
+    first = inbound(api, URGENT, sender="+31644444444")["conversation"]["id"]
+    second = inbound(api, URGENT, sender="+31655555555")["conversation"]["id"]
+    r = api.post(f"/v1/conversations/{first}/take-over", {}, role="supervisor")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "HT-IN-AGENT"
+    assert (
+        api.post(f"/v1/conversations/{first}/take-over", {"agent_id": agent["id"]}, role="supervisor").status_code
+        == 200
+    )
+    r = api.post(f"/v1/conversations/{second}/take-over", {"agent_id": agent["id"]}, role="supervisor")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "HT-CONFLICT-CAPACITY"
+    r = api.post(f"/v1/conversations/{first}/take-over", {}, role="agent")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "HT-CONFLICT-ASSIGNED"
+    assert api.get(f"/v1/agents/{agent['id']}").json()["load"] == 1
+    assert api.post("/v1/conversations/con_nope/take-over", {}, role="agent").status_code == 404
+
+
+def test_skills_filter(api: Api) -> None:
+    agent = api.post("/v1/agents", {"name": "En", "languages": ["en"], "intents": []}).json()
+    inbound(api, URGENT)
+    assert api.get("/v1/queue", params={"skills_of": agent["id"]}).json()["items"] == []

@@ -1,0 +1,91 @@
+"""`humantouch db` and `humantouch keys`, and serve refusing an unmigrated database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from humantouch.cli import main
+from humantouch.engine import Engine
+from humantouch.migrations import head_revision
+from humantouch.service import keys
+from humantouch.storage import Database
+
+
+@pytest.fixture
+def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    for name in ("HUMANTOUCH_CONFIG", "HUMANTOUCH_DATABASE_URL", "HUMANTOUCH_PRODUCTION", "HUMANTOUCH_DEMO"):
+        monkeypatch.delenv(name, raising=False)
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def test_db_upgrade_current_downgrade(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "current", "--database-url", url]) == 1
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert head_revision() in capsys.readouterr().out
+    assert main(["db", "current", "--database-url", url]) == 0
+    assert main(["db", "downgrade", "base", "--database-url", url]) == 0
+    assert main(["db", "current", "--database-url", url]) == 1
+
+
+def test_serve_refuses_an_unmigrated_database(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--database-url", url, "--profile", "test"]) == 2
+    err = capsys.readouterr().err
+    assert "HT-DB-MIGRATE" in err and "humantouch db upgrade" in err
+
+
+def test_keys_create_prints_the_key_once_and_stores_its_hash(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["db", "upgrade", "--database-url", url])
+    capsys.readouterr()
+    assert main(["keys", "create", "--role", "integration", "--name", "gateway", "--json", "--database-url", url]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert made["role"] == "integration" and made["key"].startswith("ht_")
+    db = Database(url)
+    actor = keys.authenticate(db, made["key"])
+    assert actor.role == "integration"
+    assert main(["keys", "revoke", made["id"], "--database-url", url]) == 0
+    db.dispose()
+    assert main(["keys", "create", "--role", "agent", "--database-url", url]) == 2  # needs --agent
+
+
+def test_worker_needs_a_secret(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["worker", "--once", "--database-url", url]) == 2
+    assert "webhook_secret" in capsys.readouterr().err
+
+
+def test_serve_warns_when_no_worker_has_checked_in(url: str, caplog: pytest.LogCaptureFixture) -> None:
+    from humantouch.commands.serve import warn_if_no_worker
+    from humantouch.migrations import upgrade
+    from humantouch.storage import repository as repo
+    from humantouch.storage import utcnow
+
+    db = Database(url)
+    upgrade(db.engine)
+    assert warn_if_no_worker(db)
+    assert "no webhook worker has checked in yet" in caplog.text
+    with db.write() as session:
+        repo.heartbeat(session, "w1", utcnow())
+    assert not warn_if_no_worker(db)
+    db.dispose()
+
+
+def test_worker_once_drains_the_outbox(
+    url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from humantouch.migrations import upgrade
+    from humantouch.service import Service
+    from humantouch.service.inbound import InboundMessage, receive
+    from tests.support.receiver import receiver
+
+    db = Database(url)
+    upgrade(db.engine)
+    with receiver() as hook:
+        svc = Service(db=db, engine=engine, webhook_targets=(hook.url,))
+        receive(svc, InboundMessage(channel="chat", sender_kind="email", sender_value="a@b.nl", text="hoi"))
+        monkeypatch.setenv("HUMANTOUCH_WEBHOOK_SECRET", "a-secret-of-enough-length")
+        assert main(["worker", "--once", "--database-url", url]) == 0
+        assert "processed 1 deliveries" in capsys.readouterr().out
+        assert len(hook.calls) == 1
+    db.dispose()

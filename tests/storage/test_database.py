@@ -1,0 +1,49 @@
+"""Database errors leave as humantouch errors; SQLite runs in WAL mode."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from humantouch.errors import UnavailableError
+from humantouch.storage import Database
+
+
+def test_sqlite_is_in_wal_mode_with_a_busy_timeout(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    with db.read() as s:
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert int(s.execute(text("PRAGMA busy_timeout")).scalar() or 0) >= 5000
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    db.dispose()
+
+
+def test_a_write_that_fails_rolls_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    with db.write() as s:
+        s.execute(text("CREATE TABLE t (x INTEGER)"))
+    with pytest.raises(RuntimeError), db.write() as s:
+        s.execute(text("INSERT INTO t VALUES (1)"))
+        raise RuntimeError("boom")
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    db.dispose()
+
+
+def test_an_exhausted_pool_is_503_not_500(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'x.db'}", pool_size=1)
+    db.engine.pool._timeout = 0.1  # type: ignore[attr-defined]
+    held = [db.engine.connect(), db.engine.connect()]  # pool_size + max_overflow
+    with pytest.raises(UnavailableError) as info, db.read() as s:
+        s.execute(text("SELECT 1"))
+    assert info.value.code == "HT-DB-BUSY"
+    for conn in held:
+        conn.close()
+    db.dispose()
+
+
+def test_an_unreachable_server_is_unavailable() -> None:
+    db = Database("postgresql+psycopg://postgres@127.0.0.1:1/test")
+    with pytest.raises(UnavailableError), db.read() as s:
+        s.execute(text("SELECT 1"))
+    db.dispose()
