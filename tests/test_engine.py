@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from humantouch.records import Contact, CustomerContext
 from tests.support.engine import double_engine
 
@@ -44,7 +46,10 @@ def test_batch_equals_single() -> None:
     batch = engine.triage_many([Contact(t) for t in texts])
     single = [engine.triage(Contact(t)) for t in texts]
     assert [b.to_dict()["route"] for b in batch] == [s.to_dict()["route"] for s in single]
-    assert [b.analysis.intent for b in batch] == [s.analysis.intent for s in single]
+    assert [b.analysis.intent.name for b in batch] == [s.analysis.intent.name for s in single]
+    # Batched and single matrix products may differ in the last bits, not more.
+    for b, s in zip(batch, single, strict=True):
+        assert b.analysis.intent.confidence == pytest.approx(s.analysis.intent.confidence, abs=1e-6)
 
 
 def test_never_crashes_on_odd_input() -> None:

@@ -25,7 +25,7 @@ from humantouch.decision import decide
 from humantouch.intents import Featurizer, IntentClassifier
 from humantouch.language import LanguageDetector, load_detector
 from humantouch.lexicon import Lexicon
-from humantouch.models import CachedEncoder, default_cache_dir, load_encoder, profile_encoders
+from humantouch.models import CachedEncoder, Matrix, Profile, default_cache_dir, load_encoder, profile_spec
 from humantouch.playbook import Playbook, load_builtin_lexicon, load_playbook
 from humantouch.records import Contact, Triage
 from humantouch.sentiment import EmotionModel, load_emotion_examples
@@ -100,6 +100,7 @@ class Engine:
     encoders: list[CachedEncoder]
     profile: str
     load_seconds: float
+    spec: Profile
 
     @property
     def playbook(self) -> Playbook:
@@ -118,7 +119,8 @@ class Engine:
         """Load the playbook and models and train (or reload) the classifiers; done once per process."""
         started = time.perf_counter()
         # lingua builds its models in native code without the GIL: let it run beside the rest.
-        detector_name = detector or ("wordlist" if profile == "test" else "lingua")
+        spec = profile_spec(profile)
+        detector_name = detector or spec.detector
         loaded: dict[str, LanguageDetector] = {}
         failure: list[BaseException] = []
 
@@ -131,9 +133,8 @@ class Engine:
         language_thread = threading.Thread(target=load_language, name="humantouch-lingua", daemon=True)
         language_thread.start()
         book = playbook if playbook is not None else load_playbook(playbook_path)
-        names = profile_encoders(profile)
         cache = cache_dir if cache_dir is not None else default_cache_dir()
-        encoders = [CachedEncoder(load_encoder(n), cache) for n in names]
+        encoders = [CachedEncoder(load_encoder(n), cache) for n in spec.encoders]
         intents, emotions = _classifiers(book, encoders, profile, cache)
         language_thread.join()
         if failure:
@@ -145,21 +146,31 @@ class Engine:
             intents=intents,
             emotions=emotions,
         )
-        return cls(models, encoders, profile, time.perf_counter() - started)
+        return cls(models, encoders, profile, time.perf_counter() - started, spec)
 
     def triage(self, contact: Contact) -> Triage:
         return self.triage_many([contact])[0]
 
     def triage_many(self, contacts: Sequence[Contact], batch_size: int = BATCH_SIZE) -> list[Triage]:
+        # Encoding the next batch in a second thread while analysing this one was
+        # measured and gained nothing on two cores (the tokenizer holds the GIL).
         out: list[Triage] = []
         for i in range(0, len(contacts), batch_size):
-            out.extend(self._batch(contacts[i : i + batch_size]))
+            batch = contacts[i : i + batch_size]
+            out.extend(self._finish(batch, *self._encode(batch)))
         return out
 
-    def _batch(self, contacts: Sequence[Contact]) -> list[Triage]:
+    def _encode(self, contacts: Sequence[Contact]) -> tuple[list[str], list[Matrix], float]:
         t0 = time.perf_counter()
         texts = [intent_text(c) for c in contacts]
-        embeddings = [e.encode(texts) for e in self.encoders]
+        limit = self.spec.max_embed_chars
+        embed_texts = [t[:limit] for t in texts] if limit else texts
+        embeddings = [e.encode(embed_texts) for e in self.encoders]
+        return texts, embeddings, time.perf_counter() - t0
+
+    def _finish(
+        self, contacts: Sequence[Contact], texts: list[str], embeddings: list[Matrix], encode_seconds: float
+    ) -> list[Triage]:
         t1 = time.perf_counter()
         scores = self.models.intents.score(texts, embeddings)
         results = []
@@ -167,9 +178,8 @@ class Engine:
             analysis = analyze(contact, self.models, scores, row, embeddings[0])
             decision = decide(analysis, contact.customer, self.models.playbook)
             results.append(Triage(analysis, decision, contact.id))
-        t2 = time.perf_counter()
         n = len(contacts)
-        timing = {"encode": (t1 - t0) * 1000 / n, "rest": (t2 - t1) * 1000 / n}
+        timing = {"encode": encode_seconds * 1000 / n, "rest": (time.perf_counter() - t1) * 1000 / n}
         return [Triage(r.analysis, r.decision, r.id, timing) for r in results]
 
 

@@ -9,6 +9,7 @@ similarity to the nearest training example.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,8 +56,10 @@ class Featurizer:
             token_pattern=r"(?u)\b\w+\b",
             dtype=np.float32,
         )
+        self._fast: list[_FastTfidf] | None = None
 
     def fit(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        self._fast = None
         norm = [normalize(t) for t in texts]
         tf = sparse.hstack([self.chars.fit_transform(norm), self.words.fit_transform(norm)])
         return self._combine(tf, self.embed(texts, known=True))
@@ -69,11 +72,53 @@ class Featurizer:
         tf = sparse.hstack([self.chars.transform(norm), self.words.transform(norm)])
         return self._combine(tf, embeddings if embeddings is not None else self.embed(texts))
 
+    def tfidf_blocks(self, texts: Sequence[str]) -> list[sparse.csr_matrix]:
+        """The two TF-IDF blocks, computed directly from the fitted vocabularies.
+
+        Equal to `TfidfVectorizer.transform` (a test holds them together), without
+        its per-call input validation, which costs more than the arithmetic for
+        one message.
+        """
+        if self._fast is None:
+            self._fast = [_FastTfidf(self.chars), _FastTfidf(self.words)]
+        norm = [normalize(t) for t in texts]
+        return [f.rows(norm) for f in self._fast]
+
     def _combine(self, tf: sparse.spmatrix, embeddings: list[Matrix]) -> sparse.csr_matrix:
         blocks: list[sparse.spmatrix] = [tf]
         for emb in embeddings:
             blocks.append(sparse.csr_matrix(emb * self.embedding_weight))
         return sparse.hstack(blocks, format="csr")
+
+
+class _FastTfidf:
+    """Inference-only view of a fitted TfidfVectorizer (sublinear tf, idf, L2 norm)."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self.analyze = vectorizer.build_analyzer()
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self.width = len(self.vocabulary)
+
+    def rows(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        vocab, idf = self.vocabulary, self.idf
+        for text in texts:
+            counts = Counter(self.analyze(text))
+            cols = [vocab[g] for g in counts if g in vocab]
+            if cols:
+                tf = np.array([counts[g] for g in counts if g in vocab], dtype=np.float64)
+                values = (1.0 + np.log(tf)) * idf[cols]
+                values /= np.sqrt(values @ values)
+                indices.extend(cols)
+                data.extend(values.tolist())
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+            shape=(len(texts), self.width),
+        )
 
 
 class IntentClassifier:
@@ -82,6 +127,7 @@ class IntentClassifier:
         self.svm = LinearSVC(C=c)
         self.labels: tuple[str, ...] = ()
         self._train_vectors: Matrix | None = None
+        self._coef_blocks: list[npt.NDArray[np.float64]] | None = None
 
     def fit(
         self, texts: Sequence[str], labels: Sequence[str], weights: Sequence[float] = EMBEDDING_WEIGHTS
@@ -96,6 +142,7 @@ class IntentClassifier:
         if len(weights) > 1:
             self.featurizer.embedding_weight = self._cross_validate(texts, labels, weights)
         x = self.featurizer.fit(texts)
+        self._coef_blocks = None
         self.svm.fit(x, list(labels))
         self.labels = tuple(str(c) for c in self.svm.classes_)
         # Nearest-example similarity uses the first encoder's embeddings of the training texts.
@@ -124,8 +171,7 @@ class IntentClassifier:
 
     def score(self, texts: Sequence[str], embeddings: list[Matrix] | None = None) -> IntentScores:
         embeddings = embeddings if embeddings is not None else self.featurizer.embed(texts)
-        x = self.featurizer.transform(texts, embeddings)
-        decision = np.asarray(self.svm.decision_function(x), dtype=np.float64)
+        decision = self._decision(texts, embeddings)
         if decision.ndim == 1:  # two classes: sklearn returns one column
             decision = np.stack([-decision, decision], axis=1)
         z = decision * SOFTMAX_SCALE
@@ -135,6 +181,22 @@ class IntentClassifier:
         assert self._train_vectors is not None
         sims = embeddings[0] @ self._train_vectors.T
         return IntentScores(self.labels, p, sims.max(axis=1) if sims.size else np.zeros(len(texts), np.float32))
+
+    def _decision(self, texts: Sequence[str], embeddings: list[Matrix]) -> npt.NDArray[np.float64]:
+        """SVM decision scores, block by block: the same sum as decision_function on the stacked row."""
+        if self._coef_blocks is None:
+            coef = np.asarray(self.svm.coef_, dtype=np.float64)
+            widths = [len(self.featurizer.chars.vocabulary_), len(self.featurizer.words.vocabulary_)]
+            widths += [e.dim for e in self.featurizer.encoders]
+            bounds = np.cumsum([0, *widths])
+            self._coef_blocks = [np.ascontiguousarray(coef[:, a:b].T) for a, b in itertools.pairwise(bounds)]
+        blocks = self._coef_blocks
+        out = np.tile(np.asarray(self.svm.intercept_, dtype=np.float64), (len(texts), 1))
+        for tf, w in zip(self.featurizer.tfidf_blocks(texts), blocks[:2], strict=True):
+            out += tf @ w
+        for emb, w in zip(embeddings, blocks[2:], strict=True):
+            out += (emb.astype(np.float64) * self.featurizer.embedding_weight) @ w
+        return out
 
     def state(self) -> dict[str, Any]:
         """The fitted parts, without the encoders: what the trained-model cache stores."""

@@ -17,6 +17,7 @@ import os
 import threading
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
@@ -44,11 +45,24 @@ ENCODERS: dict[str, str] = {
     "hashing": "humantouch.models:HashingEncoder",
 }
 
-# A profile names the encoders whose embeddings feed the classifiers, in order.
-PROFILES: dict[str, tuple[str, ...]] = {
-    "accurate": ("use", "e5"),
-    "fast": ("use",),
-    "test": ("hashing",),
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a model profile loads: encoders (in order), the language detector, and input limits."""
+
+    encoders: tuple[str, ...]
+    detector: str
+    # Embeddings read at most this many characters (TF-IDF and the rules always read everything).
+    max_embed_chars: int | None = None
+
+
+# Measured choices (docs/benchmarks.md, docs/evaluation.md): e5 adds ~0.5 point of intent
+# accuracy for ~80 ms a message, so the default leaves it out and "thorough" has it.
+PROFILES: dict[str, Profile] = {
+    "accurate": Profile(("use",), "lingua"),
+    "fast": Profile(("use",), "lingua-low", max_embed_chars=200),
+    "thorough": Profile(("use", "e5"), "lingua"),
+    "test": Profile(("hashing",), "wordlist"),
 }
 
 
@@ -132,7 +146,7 @@ def load_encoder(name: str) -> Encoder:
     return encoder
 
 
-def profile_encoders(profile: str) -> tuple[str, ...]:
+def profile_spec(profile: str) -> Profile:
     try:
         return PROFILES[profile]
     except KeyError:

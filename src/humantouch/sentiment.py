@@ -56,7 +56,11 @@ class EmotionModel:
         return model
 
     def probabilities(self, embeddings: Matrix) -> list[dict[str, float]]:
-        p: npt.NDArray[np.float64] = self.clf.predict_proba(embeddings)
+        # predict_proba's softmax over the linear scores, without its per-call input checks.
+        z = embeddings.astype(np.float64) @ self.clf.coef_.T + self.clf.intercept_
+        z -= z.max(axis=1, keepdims=True)
+        p: npt.NDArray[np.float64] = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
         return [dict(zip(self.labels, map(float, row), strict=True)) for row in p]
 
 

@@ -38,11 +38,11 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from humantouch.evaluation import public
-    from humantouch.models import CachedEncoder, default_cache_dir, load_encoder, profile_encoders
+    from humantouch.models import CachedEncoder, default_cache_dir, load_encoder, profile_spec
     from humantouch.playbook import load_playbook
 
     root = public.data_dir(args.data)
-    names = profile_encoders(args.profile)
+    names = profile_spec(args.profile).encoders
     cache: Path | None = None if args.profile == "test" else default_cache_dir()
     encoders = [CachedEncoder(load_encoder(n), cache) for n in names]
     thresholds = load_playbook(args.playbook).thresholds

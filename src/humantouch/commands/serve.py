@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="migrate, seed demo customers and conversations, and print a demo admin key",
     )
     parser.add_argument("--playbook", help="playbook YAML (default: the packaged playbook)")
-    parser.add_argument("--profile", choices=["accurate", "fast", "test"], help="model profile")
+    parser.add_argument("--profile", choices=["accurate", "fast", "thorough", "test"], help="model profile")
     parser.add_argument("--database-url", help="override HUMANTOUCH_DATABASE_URL")
     parser.add_argument(
         "--no-worker",

@@ -42,9 +42,9 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--playbook", metavar="PATH", help="playbook YAML (default: the packaged default playbook)")
     p.add_argument(
         "--profile",
-        choices=["accurate", "fast", "test"],
+        choices=["accurate", "fast", "thorough", "test"],
         default="accurate",
-        help="model profile: accurate (default), fast (bulk), test (no models)",
+        help="model profile: accurate (default), fast (bulk), thorough (adds e5, slow), test (no models)",
     )
 
 

@@ -1,0 +1,54 @@
+"""The intent classifier's fast inference path must equal scikit-learn's own."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from humantouch.intents import Featurizer, IntentClassifier
+from humantouch.models import CachedEncoder, HashingEncoder
+from humantouch.sentiment import EmotionModel
+
+TRAIN = [
+    ("waar is mijn pakket", "order_status"),
+    ("pakket niet ontvangen", "order_status"),
+    ("where is my parcel", "order_status"),
+    ("track and trace werkt niet", "order_status"),
+    ("ik wil opzeggen", "cancel"),
+    ("abonnement stopzetten graag", "cancel"),
+    ("cancel my subscription", "cancel"),
+    ("contract beëindigen per direct", "cancel"),
+    ("mijn pas is gestolen", "card"),
+    ("creditcard kwijt", "card"),
+    ("my card was stolen", "card"),
+    ("pinpas geblokkeerd door automaat", "card"),
+]
+TEST = ["waar blijft mijn bestelling?", "I want to cancel", "pas gestolen!!", "Ünïcödé tekst 123", ""]
+
+
+def test_fast_decision_equals_sklearn() -> None:
+    clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.5,)
+    )
+    embeddings = clf.featurizer.embed(TEST)
+    reference = clf.svm.decision_function(clf.featurizer.transform(TEST, embeddings))
+    np.testing.assert_allclose(clf._decision(TEST, embeddings), reference, rtol=1e-4, atol=1e-5)
+
+
+def test_cross_validation_picks_a_candidate_weight() -> None:
+    clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0, 2.0)
+    )
+    assert clf.featurizer.embedding_weight in (1.0, 2.0)
+    assert clf.predict(["my card was stolen"]) == ["card"]
+
+
+def test_emotion_probabilities_equal_predict_proba() -> None:
+    encoder = CachedEncoder(HashingEncoder())
+    model = EmotionModel(encoder).fit(
+        ["boos!!", "woedend", "blij", "super blij", "bang", "zo bang"], ["anger", "anger", "joy", "joy", "fear", "fear"]
+    )
+    emb = encoder.encode(["ik ben boos", "blij!"])
+    got = model.probabilities(emb)
+    want = model.clf.predict_proba(emb)
+    for row, ref in zip(got, want, strict=True):
+        np.testing.assert_allclose([row[label] for label in model.labels], ref, rtol=1e-6)
