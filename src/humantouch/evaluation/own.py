@@ -26,6 +26,11 @@ TASKS = ("language", "intent", "sentiment", "life_event", "urgency", "wants_huma
 class Case:
     record: dict[str, Any]
 
+    def half_parity(self) -> int:
+        """1 for the development half (odd ids), 0 for the held-out half (even ids)."""
+        digits = "".join(ch for ch in str(self.record["id"]) if ch.isdigit())
+        return int(digits or 0) % 2
+
     def gold(self, task: str) -> str:
         r = self.record
         if task == "language":
@@ -77,10 +82,16 @@ def evaluate(engine: Engine, cases: Sequence[Case]) -> dict[str, Any]:
         for lang in ("nl", "en"):
             idx = [i for i, c in enumerate(cases) if c.record["lang"] == lang]
             by_lang[lang] = round(accuracy([gold[i] for i in idx], [pred[i] for i in idx]), 4)
+        halves = {}
+        for half, parity in (("dev", 1), ("held_out", 0)):
+            idx = [i for i, c in enumerate(cases) if c.half_parity() == parity]
+            halves[half] = round(accuracy([gold[i] for i in idx], [pred[i] for i in idx]), 4)
         report["tasks"][task] = {
             "accuracy": round(accuracy(gold, pred), 4),
             "macro_f1": round(macro_f1(gold, pred), 4),
             "accuracy_by_language": by_lang,
+            # Odd ids are the development half (thresholds were chosen on it), even ids the held-out half.
+            "accuracy_by_half": halves,
         }
     gold_routes = [c.gold("route") for c in cases]
     pred_routes = [t.decision.route for t in results]
@@ -116,12 +127,13 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [
         f"own triage set: {report['cases']} cases, profile {report['profile']}",
         "",
-        f"{'task':<12} {'accuracy':>9} {'macro-F1':>9} {'nl':>7} {'en':>7}",
+        f"{'task':<12} {'accuracy':>9} {'macro-F1':>9} {'nl':>7} {'en':>7} {'dev':>7} {'held-out':>9}",
     ]
     for task, m in report["tasks"].items():
         lines.append(
             f"{task:<12} {m['accuracy']:>9.3f} {m['macro_f1']:>9.3f} "
-            f"{m['accuracy_by_language']['nl']:>7.3f} {m['accuracy_by_language']['en']:>7.3f}"
+            f"{m['accuracy_by_language']['nl']:>7.3f} {m['accuracy_by_language']['en']:>7.3f} "
+            f"{m['accuracy_by_half']['dev']:>7.3f} {m['accuracy_by_half']['held_out']:>9.3f}"
         )
     lines += [
         "",
