@@ -60,7 +60,7 @@ class Profile:
 # accuracy for ~80 ms a message, so the default leaves it out and "thorough" has it.
 PROFILES: dict[str, Profile] = {
     "accurate": Profile(("use",), "lingua"),
-    "fast": Profile(("use",), "lingua-low", max_embed_chars=200),
+    "fast": Profile(("use",), "lingua-low", max_embed_chars=120),
     "thorough": Profile(("use", "e5"), "lingua"),
     "test": Profile(("hashing",), "wordlist"),
 }
