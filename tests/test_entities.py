@@ -98,3 +98,25 @@ def test_extract_never_crashes_and_spans_are_valid(text: str) -> None:
         assert a.end <= b.start
     for s in spans:
         assert text[s.start : s.end] == s.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the video got 2 million views",
+        "de vrachtwagen weegt 40 ton",
+        "Ik heb 3 miljoen volgers",
+        "I paid €50 200 times",
+    ],
+)
+def test_no_phantom_large_amounts(text: str) -> None:
+    assert all(float(s.value.split()[0]) < 1000 for s in extract(text) if s.type == "MONEY" and s.value)
+
+
+@pytest.mark.parametrize("text", ["op 31-02-2024 gebeurd", "since 2023-04-31", "op 30 februari"])
+def test_impossible_dates_are_not_dates(text: str) -> None:
+    assert [s for s in extract(text) if s.type == "DATE"] == []
+
+
+def test_leap_day_without_a_year_is_a_date() -> None:
+    assert [s.value for s in extract("op 29 februari") if s.type == "DATE"] == ["--02-29"]

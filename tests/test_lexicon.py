@@ -89,3 +89,12 @@ def test_negation_stops_at_the_end_of_a_sentence() -> None:
     lex = small({"wants_human": ["iemand ~ bellen"]}, negatable=("wants_human",))
     assert groups(lex, "de app doet het niet. kan iemand me bellen?") == {"wants_human"}
     assert groups(lex, "er hoeft niet iemand te bellen") == set()
+
+
+def test_a_comma_ends_the_negation() -> None:
+    lex = small({"life_event.bereavement": ["passed away"]}, negatable=("life_event.bereavement",))
+    assert groups(lex, "No, my husband passed away last week") == {"life_event.bereavement"}
+
+
+def test_prefix_pattern_matches_an_inflected_first_word_through_its_lemma() -> None:
+    assert groups(small({"g": ["sterv*"]}), "mijn vader stierf gisteren") == {"g"}

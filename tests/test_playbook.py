@@ -101,3 +101,31 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PlaybookError, match="does not exist"):
         load_playbook(tmp_path / "nope.yaml")
+
+
+def test_amount_scale_must_be_ordered(tmp_path: Path) -> None:
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    data["weights"] = {"amount": {"low_eur": 100, "high_eur": 100}}
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(write(tmp_path, data))
+    assert info.value.field == "weights.amount" and "larger than low_eur" in info.value.problem
+
+
+def test_intent_without_examples_is_refused(tmp_path: Path) -> None:
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    data["intents"]["complaint"]["examples"] = {}
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(write(tmp_path, data))
+    assert info.value.field == "intents.complaint.examples"
+
+
+def test_partial_urgency_weights_do_not_crash(tmp_path: Path) -> None:
+    from humantouch.decision import decide
+    from humantouch.records import Signal, Urgency
+    from tests.test_decision import analysis
+
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    data["weights"] = {"urgency": {"critical": 0.7}}
+    book = load_playbook(write(tmp_path, data))
+    a = analysis("order_status", urgency=Urgency("high", (Signal("financial_harm", ("x",)),)))
+    assert decide(a, None, book).route != "automate"

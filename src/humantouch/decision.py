@@ -52,7 +52,7 @@ def _emotional(a: Analysis, playbook: Playbook) -> list[Reason]:
             out.append(Reason(f"emotion.{emotion}", weight * score, f"{emotion} {score:.2f}", "emotional"))
     if a.urgency.level in ("critical", "high"):
         names = ", ".join(f"{r.name}: {'; '.join(r.evidence)}" for r in a.urgency.reasons)
-        out.append(Reason(f"urgency.{a.urgency.level}", w.urgency[a.urgency.level], names, "emotional"))
+        out.append(Reason(f"urgency.{a.urgency.level}", w.urgency.get(a.urgency.level, 0.0), names, "emotional"))
     for event in a.life_events:
         le = playbook.life_events.get(event.name)
         if le and le.emotional > 0:

@@ -31,6 +31,8 @@ from humantouch.records import Contact, Triage
 from humantouch.sentiment import EmotionModel, load_emotion_examples
 
 BATCH_SIZE = 256
+# Bump when the way classifiers are trained changes, so cached classifiers are retrained.
+TRAINING_FORMAT = 2
 
 
 def build_lexicon(playbook: Playbook) -> Lexicon:
@@ -66,7 +68,9 @@ def _classifiers(
     """
     texts, labels = book.training_examples()
     emo_texts, emo_labels = load_emotion_examples()
-    key_src = json.dumps([texts, labels, emo_texts, emo_labels, profile, __version__, sklearn.__version__])
+    key_src = json.dumps(
+        [texts, labels, emo_texts, emo_labels, profile, __version__, sklearn.__version__, TRAINING_FORMAT]
+    )
     path = cache / f"classifiers-{profile}-{hashlib.sha256(key_src.encode()).hexdigest()[:20]}.pkl" if cache else None
     if path is not None and path.exists():
         try:

@@ -8,6 +8,7 @@ specific and better-checked recogniser wins.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -70,14 +71,18 @@ _MULTIPLIERS = {
     "million": 1_000_000,
     "mio": 1_000_000,
 }
-_NUM = r"\d{1,3}(?:[.,\s]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# Thousands are grouped by "." or "," or a no-break/thin space, never by an ordinary space:
+# "€50 200 times" is fifty euros, not fifty thousand.
+_NUM = r"\d{1,3}(?:[.,\u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _MULT = r"k|duizend|thousand|grand|ton|mln|miljoen|million|mio|m"
 _CUR_PRE = r"€|£|\$|eur\b|gbp\b|usd\b"
 _CUR_POST = r"euros?|eur|pond|pounds?|quid|dollars?|usd|gbp|€|£"
 _MONEY = re.compile(
     rf"(?P<pre>{_CUR_PRE})\s?(?P<n1>{_NUM})(?:,-|,—)?(?:\s?(?P<m1>{_MULT}))?(?!\w)"
     rf"|\b(?P<n2>{_NUM})(?:,-)?\s?(?:(?P<m2>{_MULT})\s?)?(?P<post>{_CUR_POST})(?![a-z])"
-    rf"|\b(?P<n3>\d+(?:[.,]\d)?)\s?(?P<m3>ton|miljoen|million)\b",
+    # "2 ton" is Dutch for 200,000 (euro) even without a currency word; "2 million views" and
+    # "40 ton" of weight are not money.
+    rf"|\b(?P<n3>\d(?:[.,]\d)?)\s?(?P<m3>ton)\b(?!\s*(?:gewicht|zwaar|kilo|staal|zand))",
     re.IGNORECASE,
 )
 
@@ -244,10 +249,13 @@ def _date_value(d: str | None, m: int | None, y: str | None) -> str | None:
     if d is None or m is None:
         return None
     day = int(d)
-    if not (1 <= day <= 31 and 1 <= m <= 12):
+    year = (int(y) + (2000 if len(y) == 2 else 0)) if y else None
+    try:
+        # 2000 is a leap year, so "29 februari" without a year stays a date.
+        datetime.date(year or 2000, m, day)
+    except ValueError:
         return None
-    if y:
-        year = int(y) + (2000 if len(y) == 2 else 0)
+    if year is not None:
         return f"{year:04d}-{m:02d}-{day:02d}"
     return f"--{m:02d}-{day:02d}"
 

@@ -124,7 +124,7 @@ class _FastTfidf:
 class IntentClassifier:
     def __init__(self, featurizer: Featurizer, c: float = 1.0) -> None:
         self.featurizer = featurizer
-        self.svm = LinearSVC(C=c)
+        self.svm = LinearSVC(C=c, random_state=0)  # liblinear shuffles; fixed for reproducible figures
         self.labels: tuple[str, ...] = ()
         self._train_vectors: Matrix | None = None
         self._coef_blocks: list[npt.NDArray[np.float64]] | None = None

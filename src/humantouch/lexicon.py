@@ -129,9 +129,12 @@ class Lexicon:
             candidates: list[Pattern] = []
             for form in {tok.text, tok.lemma_nl, tok.lemma_en}:
                 candidates.extend(self._exact.get(form, ()))
-            for stem, pattern in self._prefix.get(tok.text[:MIN_PREFIX], ()):
-                if tok.text.startswith(stem) or tok.lemma_nl.startswith(stem):
-                    candidates.append(pattern)
+            # Prefix patterns are indexed by their first four letters; look them up by the word and by its
+            # Dutch lemma ("stierf" -> "sterven" for "sterv*"), since either may match.
+            for key in {tok.text[:MIN_PREFIX], tok.lemma_nl[:MIN_PREFIX]}:
+                for stem, pattern in self._prefix.get(key, ()):
+                    if tok.text.startswith(stem) or tok.lemma_nl.startswith(stem):
+                        candidates.append(pattern)
             for pattern in candidates:
                 if (pattern.group, i) in seen:
                     continue
@@ -150,7 +153,7 @@ class Lexicon:
 _NT_STEMS = frozenset("don doesn didn isn wasn aren weren won can couldn shouldn wouldn haven hasn hadn ain".split())
 
 
-_CLAUSE_END = re.compile(r"[.!?;:\n]")
+_CLAUSE_END = re.compile(r"[.,!?;:\n]")
 
 
 def _negated(text: str, tokens: Sequence[Token], i: int) -> bool:

@@ -38,7 +38,7 @@ class IntentSpec(_Model):
     facts: tuple[str, ...] = ()
     # When true the bot never answers this intent on its own (e.g. report_death).
     never_automate: bool = False
-    examples: dict[Literal["nl", "en"], tuple[str, ...]]
+    examples: dict[Literal["nl", "en"], tuple[str, ...]] = Field(min_length=1)
 
     @field_validator("examples")
     @classmethod
@@ -76,6 +76,12 @@ class AmountScale(_Model):
     weight: float = Field(0.45, ge=0, le=1)
     low_eur: float = Field(50, gt=0)
     high_eur: float = Field(10_000, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AmountScale:
+        if self.high_eur <= self.low_eur:
+            raise ValueError(f"high_eur ({self.high_eur:g}) must be larger than low_eur ({self.low_eur:g})")
+        return self
 
 
 class CustomerValueScale(_Model):

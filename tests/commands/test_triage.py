@@ -62,7 +62,7 @@ def test_jsonl_bad_lines_are_reported_and_the_rest_goes_through(
 
 
 def test_jsonl_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO('{"id": "a", "text": "bedankt!"}\n'))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b'{"id": "a", "text": "bedankt!"}\n')))
     assert main(["triage", "--profile", "test", "--jsonl", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == "a"
 
@@ -73,3 +73,38 @@ def test_bad_playbook_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["triage", "--profile", "test", "--playbook", str(bad), "hoi"]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "intents" in err
+
+
+@pytest.mark.parametrize(
+    ("customer", "field"),
+    [
+        ({"recent_contacts": "3"}, "recent_contacts"),
+        ({"recent_contacts": True}, "recent_contacts"),
+        ({"segment": 5}, "segment"),
+        ({"name": ["x"]}, "name"),
+        ({"annual_value_eur": float("nan")}, "annual_value_eur"),
+        ({"tenure_years": float("inf")}, "tenure_years"),
+    ],
+)
+def test_bad_customer_fields_are_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], customer: dict[str, object], field: str
+) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "text": "hallo", "customer": customer}) + "\n" + '{"id": 2, "text": "hoi"}\n')
+    assert main(["triage", "--profile", "test", "--jsonl", str(src)]) == 3
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert field in lines[0]["error"]["message"]
+    assert lines[1]["id"] == 2 and "route" in lines[1]
+
+
+def test_undecodable_line_is_a_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"id": 1, "text": "caf\xff"}\n{"id": 2, "text": "hoi"}\n')
+    assert main(["triage", "--profile", "test", "--jsonl", str(src)]) == 3
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert "UTF-8" in lines[0]["error"]["message"] and lines[1]["id"] == 2
+
+
+def test_missing_input_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["triage", "--profile", "test", "--jsonl", str(tmp_path / "nope.jsonl")]) == 2
+    assert "cannot read" in capsys.readouterr().err

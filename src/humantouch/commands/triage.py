@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Iterator
 from typing import IO, Any
@@ -70,12 +71,17 @@ def contact_from_record(record: Any, where: str) -> Contact:
                 hint=f"allowed: {', '.join(sorted(CUSTOMER_FIELDS))}",
             )
         for key in ("annual_value_eur", "tenure_years"):
-            if (
-                key in raw
-                and raw[key] is not None
-                and (isinstance(raw[key], bool) or not isinstance(raw[key], int | float) or raw[key] < 0)
+            value = raw.get(key)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0
             ):
-                raise InputError(f"{where}: customer.{key} must be a number >= 0")
+                raise InputError(f"{where}: customer.{key} must be a finite number >= 0")
+        recent = raw.get("recent_contacts")
+        if recent is not None and (isinstance(recent, bool) or not isinstance(recent, int) or recent < 0):
+            raise InputError(f"{where}: customer.recent_contacts must be a whole number >= 0")
+        for key in ("segment", "name", "language"):
+            if raw.get(key) is not None and not isinstance(raw[key], str):
+                raise InputError(f"{where}: customer.{key} must be a string")
         if raw.get("form_of_address") not in (None, "formal", "informal", "unknown"):
             raise InputError(f"{where}: customer.form_of_address must be formal, informal or unknown")
         customer = CustomerContext(**raw)
@@ -88,11 +94,16 @@ def contact_from_record(record: Any, where: str) -> Contact:
     )
 
 
-def read_jsonl(stream: IO[str]) -> Iterator[tuple[int, Contact | InputError, Any]]:
-    for lineno, line in enumerate(stream, start=1):
+def read_jsonl(stream: IO[bytes]) -> Iterator[tuple[int, Contact | InputError, Any]]:
+    for lineno, raw_line in enumerate(stream, start=1):
+        ident = None
+        try:
+            line = raw_line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield lineno, InputError(f"line {lineno}: not valid UTF-8 (byte {exc.start})"), ident
+            continue
         if not line.strip():
             continue
-        ident = None
         try:
             record = json.loads(line)
             ident = record.get("id") if isinstance(record, dict) else None
@@ -131,7 +142,12 @@ def run(args: argparse.Namespace) -> int:
         t = engine.triage(Contact(text=args.text, channel=args.channel))
         print(json.dumps(t.to_dict(), ensure_ascii=False) if args.json else explain(t))
         return 0
-    stream: IO[str] = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")  # noqa: SIM115
+    try:
+        stream: IO[bytes] = sys.stdin.buffer if args.jsonl == "-" else open(args.jsonl, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {args.jsonl}: {exc.strerror}", hint="give an existing JSON Lines file or -"
+        ) from None
     failed = 0
     try:
         batch: list[tuple[int, Contact | InputError, Any]] = []
@@ -142,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
                 batch = []
         failed += _emit(engine, batch)
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
     if failed:
         print(f"{failed} line(s) failed; see the error records in the output", file=sys.stderr)
