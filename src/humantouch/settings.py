@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from humantouch.errors import ConfigError
 
-Profile = Literal["accurate", "fast", "test"]
+Profile = Literal["accurate", "fast", "thorough", "test"]
 
 DEFAULT_DATABASE_URL = "sqlite:///humantouch.db"
 MIN_SECRET_LENGTH = 16
