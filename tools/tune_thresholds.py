@@ -27,8 +27,8 @@ def main() -> None:
     engine = Engine.load(profile=args.profile)
     cases = load_cases()
     results = engine.triage_many([contact_from_record(c.record, c.record["id"]) for c in cases])
-    dev = [i for i, c in enumerate(cases) if int(c.record["id"].split("-")[1]) % 2 == 1]
-    test = [i for i, c in enumerate(cases) if int(c.record["id"].split("-")[1]) % 2 == 0]
+    dev = [i for i, c in enumerate(cases) if c.half_parity() == 1]
+    test = [i for i, c in enumerate(cases) if c.half_parity() == 0]
     grid = [round(0.3 + 0.05 * k, 2) for k in range(9)]
     rows = []
     for e_high, m_high in itertools.product(grid, grid):
