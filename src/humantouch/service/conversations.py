@@ -93,15 +93,7 @@ def take_over(svc: Service, actor: Actor, conversation_id: str, agent_id: str | 
         _assign(session, conversation, agent)
         conversation.status = "with_agent"
         conversation.updated_at = svc.clock()
-        events.record(
-            svc,
-            session,
-            "contact.taken_over",
-            {"agent_id": agent.id},
-            customer_id=conversation.customer_id,
-            conversation_id=conversation.id,
-            actor=actor.label,
-        )
+        events.record_for(svc, session, conversation, "contact.taken_over", {"agent_id": agent.id}, actor)
         return views.conversation(conversation)
 
 
@@ -131,14 +123,8 @@ def reply(svc: Service, actor: Actor, conversation_id: str, text: str, agent_id:
         conversation.last_message_at = now
         conversation.updated_at = now
         session.flush()
-        events.record(
-            svc,
-            session,
-            "contact.replied",
-            {"message_id": message.id, "agent_id": agent.id},
-            customer_id=conversation.customer_id,
-            conversation_id=conversation.id,
-            actor=actor.label,
+        events.record_for(
+            svc, session, conversation, "contact.replied", {"message_id": message.id, "agent_id": agent.id}, actor
         )
         return {"message": views.message(message), "conversation": views.conversation(conversation)}
 
@@ -151,15 +137,7 @@ def hand_back(svc: Service, actor: Actor, conversation_id: str) -> dict[str, Any
         conversation.status = "bot"
         conversation.assigned_agent_id = None
         conversation.updated_at = svc.clock()
-        events.record(
-            svc,
-            session,
-            "contact.handed_back",
-            {},
-            customer_id=conversation.customer_id,
-            conversation_id=conversation.id,
-            actor=actor.label,
-        )
+        events.record_for(svc, session, conversation, "contact.handed_back", {}, actor)
         return views.conversation(conversation)
 
 
@@ -221,14 +199,13 @@ def resolve(svc: Service, actor: Actor, conversation_id: str, resolution_code: s
         conversation.resolution_code = resolution_code
         conversation.updated_at = svc.clock()
         view = views.conversation(conversation)
-        events.record(
+        events.record_for(
             svc,
             session,
+            conversation,
             "contact.resolved",
             {"conversation": view, "resolution_code": resolution_code},
-            customer_id=conversation.customer_id,
-            conversation_id=conversation.id,
-            actor=actor.label,
+            actor,
         )
         return view
 
@@ -239,15 +216,7 @@ def close(svc: Service, actor: Actor, conversation_id: str) -> dict[str, Any]:
         _allowed(conversation, "close")
         conversation.status = "closed"
         conversation.updated_at = svc.clock()
-        events.record(
-            svc,
-            session,
-            "contact.closed",
-            {},
-            customer_id=conversation.customer_id,
-            conversation_id=conversation.id,
-            actor=actor.label,
-        )
+        events.record_for(svc, session, conversation, "contact.closed", {}, actor)
         return views.conversation(conversation)
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from humantouch.service.context import WEBHOOK_EVENTS, Service
+from humantouch.service.context import WEBHOOK_EVENTS, Actor, Service
 from humantouch.storage import repository as repo
-from humantouch.storage.tables import Event
+from humantouch.storage.tables import Conversation, Event
 
 
 def record(
@@ -30,4 +30,19 @@ def record(
         conversation_id=conversation_id,
         actor=actor,
         targets=targets,
+    )
+
+
+def record_for(
+    svc: Service, session: Session, conversation: Conversation, type_: str, payload: dict[str, Any], actor: Actor
+) -> Event:
+    """`record` for an event about one conversation, done by `actor`."""
+    return record(
+        svc,
+        session,
+        type_,
+        payload,
+        customer_id=conversation.customer_id,
+        conversation_id=conversation.id,
+        actor=actor.label,
     )
