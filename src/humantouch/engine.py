@@ -152,6 +152,11 @@ class Engine:
         )
         return cls(models, encoders, profile, time.perf_counter() - started, spec)
 
+    def intent_probabilities(self, text: str) -> dict[str, float]:
+        """The intent classifier's probability per intent for one text (knowledge retrieval uses it)."""
+        scores = self.models.intents.score([text], [e.encode([text]) for e in self.encoders])
+        return dict(zip(scores.labels, map(float, scores.probabilities[0]), strict=True))
+
     def triage(self, contact: Contact) -> Triage:
         return self.triage_many([contact])[0]
 

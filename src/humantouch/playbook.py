@@ -70,6 +70,8 @@ class Thresholds(_Model):
     # Below this confidence the contact is never automated.
     automate_min_confidence: float = Field(0.5, ge=0, le=1)
     emotion_present: float = Field(0.35, ge=0, le=1)
+    # The bot answers from a knowledge article only at or above this question-article similarity.
+    answer_min_similarity: float = Field(0.35, ge=-1, le=1)
 
 
 class AmountScale(_Model):

@@ -8,7 +8,7 @@ from typing import Any
 
 from humantouch.commands.triage import add_engine_options
 
-TARGETS = ("own", "banking77", "banking77-10shot", "bitext", "xed", "clinc-oos", "public")
+TARGETS = ("own", "retrieval", "banking77", "banking77-10shot", "bitext", "xed", "clinc-oos", "public")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--data", metavar="DIR", help="public data folder (default ../shared/data or $HUMANTOUCH_DATA_DIR)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--show-errors", action="store_true", help="list the intent and route errors of the own set")
+    p.add_argument("--knowledge", metavar="DIR", help="folder of knowledge articles (default: the packaged ones)")
+    p.add_argument("--calibrate", action="store_true", help="retrieval: choose the answer threshold on the dev half")
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -35,6 +37,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.target == "own":
         return _own(args)
+    if args.target == "retrieval":
+        return _retrieval(args)
     from pathlib import Path
 
     from humantouch.evaluation import public
@@ -91,4 +95,23 @@ def _own(args: argparse.Namespace) -> int:
             print(f"\n{task} errors ({len(errors)}):")
             for e in errors:
                 print(f"  {e['id']}: gold {e['gold']}, predicted {e['pred']}")
+    return 0
+
+
+def _retrieval(args: argparse.Namespace) -> int:
+    from humantouch.engine import Engine
+    from humantouch.evaluation.retrieval import calibrate, evaluate, load_questions
+    from humantouch.knowledge import KnowledgeIndex, load_articles
+
+    engine = Engine.load(args.playbook, args.profile)
+    index = KnowledgeIndex(
+        load_articles(args.knowledge), engine.encoders[0], engine.playbook.thresholds.answer_min_similarity
+    )
+    questions = load_questions(args.eval_set)
+    report: dict[str, Any] = {"profile": args.profile}
+    if args.calibrate:
+        grid = [round(0.2 + 0.025 * k, 3) for k in range(17)]
+        report["calibrated_min_similarity"] = calibrate(index, questions, grid, engine.intent_probabilities)
+    report.update(evaluate(index, questions, engine.intent_probabilities))
+    print(json.dumps(report, indent=2))
     return 0

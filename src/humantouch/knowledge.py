@@ -1,0 +1,196 @@
+"""Knowledge articles and hybrid retrieval: BM25 over lemmas plus sentence embeddings, fused by rank.
+
+The bot answers from an article only when the retrieval is confident; below the
+threshold it does not guess (issue 4 moves such contacts to intake and a person).
+Articles are Markdown files with a small front matter block:
+
+    ---
+    id: order-tracking
+    lang: nl
+    title: Waar is mijn bestelling?
+    intents: [order_status]
+    ---
+    The answer ...
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from humantouch.errors import PlaybookError
+from humantouch.models import CachedEncoder, Matrix
+from humantouch.playbook import read_yaml
+from humantouch.text import normalize, tokenize
+
+RRF_K = 60  # the usual constant of reciprocal rank fusion
+# Weights of the embedding, BM25 and intent rankings in the fusion (chosen on the dev half of the
+# retrieval question set: the intent classifier has learned from far more examples than one article).
+RANKING_WEIGHTS = [1.0, 0.5, 4.0]
+BM25_K1 = 1.5
+BM25_B = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    lang: str
+    title: str
+    body: str
+    intents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    article_id: str
+    lang: str
+    title: str
+    rrf: float
+    similarity: float  # cosine of question and article embeddings
+    bm25: float
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    hits: tuple[Hit, ...]
+    confident: bool  # answer from hits[0]; otherwise do not guess
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+def parse_article(text: str, source: str) -> Article:
+    if not text.startswith("---"):
+        raise PlaybookError(source, "(front matter)", "an article starts with a '---' front matter block")
+    try:
+        _, head, body = text.split("---", 2)
+    except ValueError:
+        raise PlaybookError(source, "(front matter)", "the front matter block is not closed with '---'") from None
+    meta = read_yaml(head) or {}
+    for field in ("id", "lang", "title"):
+        if not isinstance(meta.get(field), str) or not meta[field].strip():
+            raise PlaybookError(source, field, "is required and must be a non-empty string")
+    intents = meta.get("intents") or []
+    if not isinstance(intents, list) or not all(isinstance(i, str) for i in intents):
+        raise PlaybookError(source, "intents", "must be a list of intent names")
+    if not body.strip():
+        raise PlaybookError(source, "(body)", "the article has no text")
+    return Article(meta["id"], meta["lang"], meta["title"].strip(), body.strip(), tuple(intents))
+
+
+def load_articles(folder: str | Path | None = None) -> list[Article]:
+    """Articles from a folder of Markdown files, or the packaged default knowledge base."""
+    if folder is None:
+        base = resources.files("humantouch") / "data" / "knowledge"
+        files = sorted((f.name, f.read_text(encoding="utf-8")) for f in base.iterdir() if f.name.endswith(".md"))
+        return [parse_article(text, f"<packaged>/knowledge/{name}") for name, text in files]
+    paths = sorted(Path(folder).glob("*.md"))
+    if not paths:
+        raise PlaybookError(str(folder), "(folder)", "holds no .md articles")
+    return [parse_article(p.read_text(encoding="utf-8"), str(p)) for p in paths]
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _sentences(body: str) -> list[str]:
+    """Sentences of an article body, without Markdown markers; very short fragments are dropped."""
+    plain = re.sub(r"[*_#>`]+|^\s*\d+[.)]\s*|^\s*[-•]\s*", "", body, flags=re.M)
+    return [s.strip() for s in _SENTENCE.split(plain) if len(s.split()) >= 4]
+
+
+def _terms(text: str, lang: str) -> list[str]:
+    tokens = tokenize(normalize(text))
+    return [t.lemma_en if lang == "en" else t.lemma_nl for t in tokens if len(t.text) > 1]
+
+
+class KnowledgeIndex:
+    """BM25 and embedding indexes over the articles; immutable once built, safe to share."""
+
+    def __init__(self, articles: Sequence[Article], encoder: CachedEncoder, min_similarity: float = 0.35) -> None:
+        if not articles:
+            raise ValueError("a knowledge index needs at least one article")
+        self.articles = list(articles)
+        self.encoder = encoder
+        self.min_similarity = min_similarity
+        docs = [_terms(f"{a.title} {a.title} {a.body}", a.lang) for a in self.articles]
+        self._tf = [Counter(d) for d in docs]
+        self._len = np.array([len(d) for d in docs], dtype=np.float64)
+        self._avg = float(self._len.mean())
+        df: Counter[str] = Counter(t for d in docs for t in set(d))
+        n = len(docs)
+        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        # Each article is embedded as its title and its sentences; a question's similarity to an
+        # article is the best over those pieces (a question matches a sentence, not a whole page).
+        pieces: list[str] = []
+        owner: list[int] = []
+        for i, a in enumerate(self.articles):
+            for piece in (a.title, *_sentences(a.body)):
+                pieces.append(piece)
+                owner.append(i)
+        self._vectors: Matrix = encoder.encode_known(pieces)
+        self._owner = np.array(owner)
+
+    def _bm25(self, query: str, lang: str) -> np.ndarray:
+        terms = _terms(query, lang)
+        scores = np.zeros(len(self.articles))
+        for i, tf in enumerate(self._tf):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * self._len[i] / self._avg)
+            for t in terms:
+                f = tf.get(t, 0)
+                if f:
+                    scores[i] += self._idf[t] * f * (BM25_K1 + 1) / (f + norm)
+        return scores
+
+    def search(
+        self, question: str, lang: str | None = None, top: int = 3, intents: dict[str, float] | None = None
+    ) -> Retrieval:
+        """The best articles for a question, in its language when known, and whether to trust the first.
+
+        `intents` (intent -> probability, from the engine's classifier) adds a third ranking: articles
+        declare the intents they answer, and the classifier has learned those intents from many examples.
+        """
+        pool = [i for i, a in enumerate(self.articles) if lang is None or a.lang == lang] or list(
+            range(len(self.articles))
+        )
+        query_lang = lang or "nl"
+        piece_sims = self.encoder.encode([question])[0] @ self._vectors.T
+        sims = np.full(len(self.articles), -1.0)
+        np.maximum.at(sims, self._owner, piece_sims)
+        bm25 = self._bm25(question, query_lang)
+        by_sim = sorted(pool, key=lambda i: -sims[i])
+        by_bm25 = sorted(pool, key=lambda i: -bm25[i])
+        rankings = [by_sim, by_bm25]
+        by_intent: list[int] = []
+        if intents:
+            fit = {i: max((intents.get(n, 0.0) for n in self.articles[i].intents), default=0.0) for i in pool}
+            by_intent = sorted(pool, key=lambda i: -fit[i])
+            rankings.append(by_intent)
+        fused: dict[int, float] = {}
+        for ranking, weight in zip(rankings, RANKING_WEIGHTS, strict=False):
+            for rank, i in enumerate(ranking):
+                fused[i] = fused.get(i, 0.0) + weight / (RRF_K + rank + 1)
+        order = sorted(pool, key=lambda i: -fused[i])[:top]
+        hits = tuple(
+            Hit(
+                self.articles[i].id,
+                self.articles[i].lang,
+                self.articles[i].title,
+                fused[i],
+                float(sims[i]),
+                float(bm25[i]),
+            )
+            for i in order
+        )
+        # Trust the first hit only when meaning and words agree on it and the meaning is close enough.
+        agree = order[0] == by_sim[0] or (bool(by_intent) and order[0] == by_intent[0])
+        confident = bool(hits) and agree and hits[0].similarity >= self.min_similarity
+        return Retrieval(hits, confident)

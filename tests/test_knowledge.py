@@ -1,0 +1,96 @@
+"""Knowledge articles and hybrid retrieval, on small article folders and the hashing encoder double."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from humantouch.errors import PlaybookError
+from humantouch.evaluation.retrieval import score
+from humantouch.knowledge import Hit, KnowledgeIndex, Retrieval, load_articles
+from humantouch.models import CachedEncoder, HashingEncoder
+
+ARTICLES = {
+    "order.nl.md": "---\nid: order\nlang: nl\ntitle: Waar is mijn bestelling?\nintents: [order_status]\n---\n"
+    "Volg uw pakket met de track en trace code uit de verzendmail. Bezorging duurt 1 tot 3 werkdagen.",
+    "order.en.md": "---\nid: order\nlang: en\ntitle: Where is my order?\n---\n"
+    "Track your parcel with the tracking code in the shipping e-mail. Delivery takes 1 to 3 working days.",
+    "card.nl.md": "---\nid: card\nlang: nl\ntitle: Pas kwijt of gestolen\n---\n"
+    "Blokkeer uw bankpas direct in de app onder Kaarten, of bel de blokkeerlijn. "
+    "U krijgt binnen 5 dagen een nieuwe pas.",
+}
+
+
+def folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def index(tmp_path: Path, min_similarity: float = 0.0) -> KnowledgeIndex:
+    return KnowledgeIndex(load_articles(folder(tmp_path, ARTICLES)), CachedEncoder(HashingEncoder()), min_similarity)
+
+
+def test_parses_front_matter(tmp_path: Path) -> None:
+    arts = {a.id + "." + a.lang: a for a in load_articles(folder(tmp_path, ARTICLES))}
+    assert arts["order.nl"].title == "Waar is mijn bestelling?"
+    assert arts["order.nl"].intents == ("order_status",)
+    assert arts["card.nl"].body.startswith("Blokkeer")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("no front matter", "(front matter)"),
+        ("---\nid: x\nlang: nl\n", "(front matter)"),
+        ("---\nlang: nl\ntitle: T\n---\nbody", "id"),
+        ("---\nid: x\nlang: nl\ntitle: T\nintents: 5\n---\nbody", "intents"),
+        ("---\nid: x\nlang: nl\ntitle: T\n---\n   ", "(body)"),
+    ],
+)
+def test_bad_articles_name_the_file_and_field(tmp_path: Path, text: str, field: str) -> None:
+    (tmp_path / "bad.md").write_text(text, encoding="utf-8")
+    with pytest.raises(PlaybookError) as info:
+        load_articles(tmp_path)
+    assert info.value.field == field and str(tmp_path / "bad.md") in str(info.value)
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(PlaybookError, match=r"no \.md articles"):
+        load_articles(tmp_path)
+
+
+def test_finds_the_article_in_the_question_language(tmp_path: Path) -> None:
+    idx = index(tmp_path)
+    r = idx.search("mijn pakket is nog niet bezorgd, waar is mijn bestelling", "nl")
+    assert r.best is not None and (r.best.article_id, r.best.lang) == ("order", "nl")
+    r = idx.search("my bank card was stolen", "en")
+    assert all(h.lang == "en" for h in r.hits)
+
+
+def test_refuses_below_the_threshold(tmp_path: Path) -> None:
+    idx = index(tmp_path, min_similarity=0.99)
+    assert not idx.search("waar is mijn bestelling", "nl").confident
+    idx.min_similarity = 0.0
+    assert idx.search("waar is mijn bestelling", "nl").confident
+
+
+def test_packaged_knowledge_base_loads() -> None:
+    arts = load_articles()
+    assert len(arts) >= 30
+    assert {a.lang for a in arts} == {"nl", "en"}
+
+
+def _r(article: str | None, confident: bool) -> Retrieval:
+    hits = (Hit(article, "nl", "t", 1.0, 0.5, 1.0),) if article else ()
+    return Retrieval(hits, confident)
+
+
+def test_score_by_hand() -> None:
+    qs = [{"answer": "a"}, {"answer": "b"}, {"answer": "c"}, {"answer": None}, {"answer": None}]
+    rs = [_r("a", True), _r("b", False), _r("x", True), _r("a", True), _r(None, False)]
+    s = score(qs, rs)
+    assert s["top1_answered_correctly"] == round(1 / 3, 4)  # b was refused, c was wrong
+    assert s["top1_ranking"] == round(2 / 3, 4)
+    assert s["correct_refusals"] == 0.5
