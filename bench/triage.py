@@ -18,6 +18,7 @@ import time
 
 from humantouch.engine import Engine
 from humantouch.evaluation.own import load_cases
+from humantouch.models import PROFILES
 from humantouch.records import Contact
 
 
@@ -64,7 +65,7 @@ def run(profile: str, singles: int, bulk: int) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", action="append", choices=["accurate", "fast", "thorough", "test"])
+    parser.add_argument("--profile", action="append", choices=sorted(PROFILES))
     parser.add_argument("--singles", type=int, default=300)
     parser.add_argument("--bulk", type=int, default=2000)
     args = parser.parse_args()

@@ -190,16 +190,3 @@ class Engine:
         n = len(contacts)
         timing = {"encode": encode_seconds * 1000 / n, "rest": (time.perf_counter() - t1) * 1000 / n}
         return [Triage(r.analysis, r.decision, r.id, timing) for r in results]
-
-
-_lock = threading.Lock()
-_shared: dict[tuple[str, str], Engine] = {}
-
-
-def shared_engine(playbook_path: str | None, profile: str) -> Engine:
-    """One engine per (playbook, profile) per process, for callers that cannot hold one themselves."""
-    key = (str(playbook_path), profile)
-    with _lock:
-        if key not in _shared:
-            _shared[key] = Engine.load(playbook_path, profile)
-        return _shared[key]

@@ -128,11 +128,6 @@ def _money(m: re.Match[str]) -> Span | None:
     return Span("MONEY", m.start(), m.end(), 0.95 if cur_word else 0.8, m.group(), f"{value:.2f} {currency}")
 
 
-def amount_value(span: Span) -> float:
-    """The amount of a MONEY span in its own currency."""
-    return float(span.value.split()[0]) if span.value else 0.0
-
-
 # ---------------------------------------------------------------- identifiers
 
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE)

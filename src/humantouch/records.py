@@ -19,7 +19,6 @@ SentimentLabel = Literal["negative", "neutral", "positive"]
 FormOfAddress = Literal["formal", "informal", "unknown"]
 
 EMOTIONS = ("anger", "fear", "sadness", "joy")
-URGENCY_ORDER: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 
 
 @dataclass(frozen=True, slots=True)

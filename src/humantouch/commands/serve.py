@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from humantouch.models import PROFILES
 from humantouch.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="migrate, seed demo customers and conversations, and print a demo admin key",
     )
     parser.add_argument("--playbook", help="playbook YAML (default: the packaged playbook)")
-    parser.add_argument("--profile", choices=["accurate", "fast", "thorough", "test"], help="model profile")
+    parser.add_argument("--profile", choices=sorted(PROFILES), help="model profile")
     parser.add_argument("--database-url", help="override HUMANTOUCH_DATABASE_URL")
     parser.add_argument(
         "--no-worker",

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from humantouch.engine import Engine
 from humantouch.errors import InputError
+from humantouch.models import PROFILES
 from humantouch.records import Contact, CustomerContext, Triage
 
 CUSTOMER_FIELDS = {
@@ -43,7 +44,7 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--playbook", metavar="PATH", help="playbook YAML (default: the packaged default playbook)")
     p.add_argument(
         "--profile",
-        choices=["accurate", "fast", "thorough", "test"],
+        choices=sorted(PROFILES),
         default="accurate",
         help="model profile: accurate (default), fast (bulk), thorough (adds e5, slow), test (no models)",
     )
