@@ -94,3 +94,26 @@ def test_score_by_hand() -> None:
     assert s["top1_answered_correctly"] == round(1 / 3, 4)  # b was refused, c was wrong
     assert s["top1_ranking"] == round(2 / 3, 4)
     assert s["correct_refusals"] == 0.5
+
+
+def test_with_intents_the_confidence_follows_the_classifier(tmp_path: Path) -> None:
+    idx = index(tmp_path)
+    question = "waar is mijn bestelling"
+    sure = idx.search(question, "nl", intents={"order_status": 0.97, "unknown": 0.03})
+    unsure = idx.search(question, "nl", intents={"order_status": 0.02, "other": 0.98})
+    assert sure.best is not None and sure.best.article_id == "order"
+    # confidence = 1.0 * intent fit + 0.5 * similarity + 0.05 * bm25 of the first hit
+    best = sure.best
+    assert sure.confidence == pytest.approx(0.97 + 0.5 * best.similarity + 0.05 * best.bm25)
+    assert sure.confidence - unsure.confidence == pytest.approx(0.95)
+    idx.min_confidence = (sure.confidence + unsure.confidence) / 2
+    assert sure.confident and not unsure.confident
+
+
+def test_an_expected_article_missing_from_the_knowledge_base_is_an_error(tmp_path: Path) -> None:
+    from humantouch.errors import InputError
+    from humantouch.evaluation.retrieval import evaluate
+
+    questions = [{"id": "q-1", "lang": "nl", "question": "waar is mijn pakket", "answer": "orders"}]
+    with pytest.raises(InputError, match="'orders' is not in the knowledge base"):
+        evaluate(index(tmp_path), questions)

@@ -36,6 +36,11 @@ RRF_K = 60  # the usual constant of reciprocal rank fusion
 RANKING_WEIGHTS = [1.0, 0.5, 4.0]
 BM25_K1 = 1.5
 BM25_B = 0.75
+# The answer confidence: how sure the intent classifier is that the question is about an intent the
+# first article answers, plus its sentence similarity and its BM25 score, in these proportions
+# (chosen on the dev half of the retrieval question set; see docs/evaluation.md). The classifier
+# tells "is this the topic"; similarity and word overlap tell "does this article say it".
+CONFIDENCE_WEIGHTS = (1.0, 0.5, 0.05)  # intent fit, similarity, bm25
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,7 @@ class Hit:
 class Retrieval:
     hits: tuple[Hit, ...]
     confident: bool  # answer from hits[0]; otherwise do not guess
+    confidence: float = 0.0  # the score `confident` compares with the threshold
 
     @property
     def best(self) -> Hit | None:
@@ -115,12 +121,21 @@ def _terms(text: str, lang: str) -> list[str]:
 class KnowledgeIndex:
     """BM25 and embedding indexes over the articles; immutable once built, safe to share."""
 
-    def __init__(self, articles: Sequence[Article], encoder: CachedEncoder, min_similarity: float = 0.35) -> None:
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        encoder: CachedEncoder,
+        min_similarity: float = 0.35,
+        min_confidence: float = 1.3,
+    ) -> None:
         if not articles:
             raise ValueError("a knowledge index needs at least one article")
         self.articles = list(articles)
         self.encoder = encoder
+        # Without intent probabilities the bot trusts a hit at or above min_similarity (when meaning
+        # and words agree); with them, at or above min_confidence (see CONFIDENCE_WEIGHTS).
         self.min_similarity = min_similarity
+        self.min_confidence = min_confidence
         docs = [_terms(f"{a.title} {a.title} {a.body}", a.lang) for a in self.articles]
         self._tf = [Counter(d) for d in docs]
         self._len = np.array([len(d) for d in docs], dtype=np.float64)
@@ -170,6 +185,7 @@ class KnowledgeIndex:
         by_bm25 = sorted(pool, key=lambda i: -bm25[i])
         rankings = [by_sim, by_bm25]
         by_intent: list[int] = []
+        fit: dict[int, float] = {}
         if intents:
             fit = {i: max((intents.get(n, 0.0) for n in self.articles[i].intents), default=0.0) for i in pool}
             by_intent = sorted(pool, key=lambda i: -fit[i])
@@ -190,7 +206,13 @@ class KnowledgeIndex:
             )
             for i in order
         )
-        # Trust the first hit only when meaning and words agree on it and the meaning is close enough.
-        agree = order[0] == by_sim[0] or (bool(by_intent) and order[0] == by_intent[0])
-        confident = bool(hits) and agree and hits[0].similarity >= self.min_similarity
-        return Retrieval(hits, confident)
+        if not hits:
+            return Retrieval(hits, False)
+        if by_intent:
+            w_fit, w_sim, w_bm25 = CONFIDENCE_WEIGHTS
+            confidence = w_fit * fit[order[0]] + w_sim * hits[0].similarity + w_bm25 * hits[0].bm25
+            return Retrieval(hits, confidence >= self.min_confidence, confidence)
+        # Without the classifier: trust the first hit only when meaning and words agree on it and
+        # the meaning is close enough.
+        agree = order[0] == by_sim[0]
+        return Retrieval(hits, agree and hits[0].similarity >= self.min_similarity, hits[0].similarity)

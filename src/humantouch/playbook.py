@@ -72,6 +72,7 @@ class Thresholds(_Model):
     emotion_present: float = Field(0.35, ge=0, le=1)
     # The bot answers from a knowledge article only at or above this question-article similarity.
     answer_min_similarity: float = Field(0.35, ge=-1, le=1)
+    answer_min_confidence: float = Field(1.3, ge=0, le=3)
 
 
 class AmountScale(_Model):

@@ -104,14 +104,18 @@ def _retrieval(args: argparse.Namespace) -> int:
     from humantouch.knowledge import KnowledgeIndex, load_articles
 
     engine = Engine.load(args.playbook, args.profile)
+    thresholds = engine.playbook.thresholds
     index = KnowledgeIndex(
-        load_articles(args.knowledge), engine.encoders[0], engine.playbook.thresholds.answer_min_similarity
+        load_articles(args.knowledge),
+        engine.encoders[0],
+        thresholds.answer_min_similarity,
+        thresholds.answer_min_confidence,
     )
     questions = load_questions(args.eval_set)
     report: dict[str, Any] = {"profile": args.profile}
     if args.calibrate:
-        grid = [round(0.2 + 0.025 * k, 3) for k in range(17)]
-        report["calibrated_min_similarity"] = calibrate(index, questions, grid, engine.intent_probabilities)
+        grid = [round(0.8 + 0.05 * k, 3) for k in range(21)]
+        report["calibrated_threshold"] = calibrate(index, questions, grid, engine.intent_probabilities)
     report.update(evaluate(index, questions, engine.intent_probabilities))
     print(json.dumps(report, indent=2))
     return 0

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from humantouch.errors import InputError
 from humantouch.knowledge import KnowledgeIndex, Retrieval
 
 
@@ -58,8 +59,14 @@ def _search(index: KnowledgeIndex, q: dict[str, Any], intents: IntentFn | None) 
 def evaluate(
     index: KnowledgeIndex, questions: Sequence[dict[str, Any]], intents: IntentFn | None = None
 ) -> dict[str, Any]:
+    check_answers(index, questions)
     results = [_search(index, q, intents) for q in questions]
-    report: dict[str, Any] = {"min_similarity": index.min_similarity, "all": score(questions, results)}
+    report: dict[str, Any] = {
+        "min_similarity": index.min_similarity,
+        "min_confidence": index.min_confidence,
+        "uses_intents": intents is not None,
+        "all": score(questions, results),
+    }
     for lang in ("nl", "en"):
         idx = [i for i, q in enumerate(questions) if q["lang"] == lang]
         report[lang] = score([questions[i] for i in idx], [results[i] for i in idx])
@@ -69,20 +76,36 @@ def evaluate(
     return report
 
 
+def check_answers(index: KnowledgeIndex, questions: Sequence[dict[str, Any]]) -> None:
+    """Every expected answer must be an article of the index; a typo would silently count as a miss."""
+    known = {a.id for a in index.articles}
+    for q in questions:
+        if q["answer"] and q["answer"] not in known:
+            raise InputError(
+                f"question {q['id']}: expected article {q['answer']!r} is not in the knowledge base",
+                code="HT-EVAL-ARTICLE",
+                hint=f"use one of: {', '.join(sorted(known))}",
+            )
+
+
 def calibrate(
     index: KnowledgeIndex, questions: Sequence[dict[str, Any]], grid: Sequence[float], intents: IntentFn | None = None
 ) -> float:
-    """The similarity threshold that maximises answered-correctly plus correct refusals on the dev half."""
+    """The answer threshold that maximises answered-correctly plus correct refusals on the dev half.
+
+    With intent probabilities the threshold is on the confidence score, without them on similarity.
+    """
     dev = [q for q in questions if _parity(q) == 1]
-    best, best_value = index.min_similarity, -1.0
-    original = index.min_similarity
+    attr = "min_confidence" if intents is not None else "min_similarity"
+    original = getattr(index, attr)
+    best, best_value = original, -1.0
     try:
         for t in grid:
-            index.min_similarity = t
+            setattr(index, attr, t)
             s = score(dev, [_search(index, q, intents) for q in dev])
             value = s["top1_answered_correctly"] + s["correct_refusals"]
             if value > best_value:
                 best, best_value = t, value
     finally:
-        index.min_similarity = original
-    return best
+        setattr(index, attr, original)
+    return float(best)
