@@ -129,3 +129,21 @@ def test_partial_urgency_weights_do_not_crash(tmp_path: Path) -> None:
     book = load_playbook(write(tmp_path, data))
     a = analysis("order_status", urgency=Urgency("high", (Signal("financial_harm", ("x",)),)))
     assert decide(a, None, book).route != "automate"
+
+
+def test_the_classifier_embedding_weight_is_auto_or_a_positive_number(tmp_path: Path) -> None:
+    assert load_playbook(write(tmp_path, MINIMAL)).classifier.embedding_weight == "auto"
+    pinned = load_playbook(write(tmp_path, {**MINIMAL, "classifier": {"embedding_weight": 2.0}}))
+    assert pinned.classifier.embedding_weight == 2.0
+    for bad in (0, -1, "sometimes"):
+        with pytest.raises(PlaybookError, match=r"classifier\.embedding_weight"):
+            load_playbook(write(tmp_path, {**MINIMAL, "classifier": {"embedding_weight": bad}}))
+
+
+def test_a_pinned_embedding_weight_is_used_without_cross_validation(tmp_path: Path) -> None:
+    from humantouch.engine import Engine
+
+    book = load_playbook(write(tmp_path, {**MINIMAL, "classifier": {"embedding_weight": 3.5}}))
+    engine = Engine.load(profile="test", playbook=book, cache_dir=tmp_path / "cache")
+    # 3.5 is not one of the cross-validation candidates (1.0, 2.0): only the pin can give it.
+    assert engine.models.intents.featurizer.embedding_weight == 3.5

@@ -22,7 +22,7 @@ import sklearn
 from humantouch import __version__
 from humantouch.analysis import Models, analyze, intent_text
 from humantouch.decision import decide
-from humantouch.intents import Featurizer, IntentClassifier
+from humantouch.intents import EMBEDDING_WEIGHTS, Featurizer, IntentClassifier
 from humantouch.language import LanguageDetector, load_detector
 from humantouch.lexicon import Lexicon
 from humantouch.models import CachedEncoder, Matrix, Profile, default_cache_dir, load_encoder, profile_spec
@@ -68,8 +68,10 @@ def _classifiers(
     """
     texts, labels = book.training_examples()
     emo_texts, emo_labels = load_emotion_examples()
+    pinned = book.classifier.embedding_weight
+    weights = EMBEDDING_WEIGHTS if pinned == "auto" else (float(pinned),)
     key_src = json.dumps(
-        [texts, labels, emo_texts, emo_labels, profile, __version__, sklearn.__version__, TRAINING_FORMAT]
+        [texts, labels, emo_texts, emo_labels, profile, weights, __version__, sklearn.__version__, TRAINING_FORMAT]
     )
     path = cache / f"classifiers-{profile}-{hashlib.sha256(key_src.encode()).hexdigest()[:20]}.pkl" if cache else None
     if path is not None and path.exists():
@@ -82,7 +84,7 @@ def _classifiers(
             )
         except (OSError, pickle.UnpicklingError, KeyError, AttributeError, EOFError, TypeError):
             pass  # a damaged cache only means training again
-    intents = IntentClassifier(Featurizer(encoders)).fit(texts, labels)
+    intents = IntentClassifier(Featurizer(encoders)).fit(texts, labels, weights)
     emotions = EmotionModel(encoders[0]).fit(emo_texts, emo_labels)
     for e in encoders:
         # A read-only cache directory only costs start-up time next time.

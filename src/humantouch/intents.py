@@ -142,6 +142,8 @@ class IntentClassifier:
         """
         if len(weights) > 1:
             self.featurizer.embedding_weight = self._cross_validate(texts, labels, weights)
+        elif weights:
+            self.featurizer.embedding_weight = float(weights[0])
         x = self.featurizer.fit(texts)
         self._coef_blocks = None
         self.svm.fit(x, list(labels))

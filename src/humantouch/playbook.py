@@ -129,6 +129,20 @@ class LexiconGroup(_Model):
     en: tuple[str, ...] = ()
 
 
+class ClassifierSpec(_Model):
+    # The weight of the sentence embeddings against the TF-IDF features in the intent classifier.
+    # "auto" chooses it by cross-validation at every cold start (several seconds); a number skips that.
+    # `humantouch train --cross-validate` prints the weight cross-validation picks for a playbook.
+    embedding_weight: float | Literal["auto"] = "auto"
+
+    @field_validator("embedding_weight")
+    @classmethod
+    def _positive(cls, v: float | str) -> float | str:
+        if not isinstance(v, str) and not 0 < v <= 10:
+            raise ValueError(f"must be 'auto' or a number above 0 and at most 10, not {v}")
+        return v
+
+
 class Playbook(_Model):
     name: str
     version: int = 1
@@ -139,6 +153,7 @@ class Playbook(_Model):
     life_events: dict[str, LifeEventSpec]
     lexicon: dict[str, LexiconGroup] = {}
     sla: Sla = Sla()
+    classifier: ClassifierSpec = ClassifierSpec()
     # Extra examples of messages the desk cannot help with; they join the packaged ones
     # as the classifier's "unknown" class.
     out_of_scope: dict[Literal["nl", "en"], tuple[str, ...]] = {}

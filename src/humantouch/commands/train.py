@@ -27,15 +27,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="DIR",
         help="also write a cache of exactly the training texts here (maintainers: src/humantouch/data)",
     )
+    p.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="choose the classifier's embedding weight by cross-validation, whatever the playbook pins, "
+        "and print it (pin it as classifier.embedding_weight for faster cold starts)",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from humantouch.engine import Engine
     from humantouch.models import default_cache_dir
+    from humantouch.playbook import ClassifierSpec, load_playbook
     from humantouch.sentiment import load_emotion_examples
 
-    engine = Engine.load(args.playbook, args.profile, cache_dir=default_cache_dir())
+    book = load_playbook(args.playbook)
+    if args.cross_validate:
+        book = book.model_copy(update={"classifier": ClassifierSpec(embedding_weight="auto")})
+    engine = Engine.load(args.playbook, args.profile, playbook=book, cache_dir=default_cache_dir())
     if args.output:
         # Exactly the texts the engine trains on, so a refreshed package cache carries nothing stale.
         texts = engine.playbook.training_examples()[0] + load_emotion_examples()[0]
@@ -48,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
                 "playbook": engine.playbook.name,
                 "profile": args.profile,
                 "load_seconds": round(engine.load_seconds, 2),
+                "embedding_weight": engine.models.intents.featurizer.embedding_weight,
                 "cache_files": files,
             }
         )
