@@ -15,6 +15,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT.parent / "src" / "humantouch" / "data" / "default_playbook.yaml"
 
+# Intents that say how, not what about: a topical intent the classifier also sees is reported instead.
+META_INTENTS = {"request_human"}
 # name: (domain, emotional_prior, monetary_prior, facts, never_automate, description)
 INTENTS: dict[str, tuple[str, float, float, list[str], bool, str]] = {
     "greeting": ("general", 0.0, 0.0, [], False, "Says hello or opens the conversation without a request yet."),
@@ -224,6 +226,7 @@ def main() -> int:
             "monetary_prior": mon,
             "facts": facts,
             "never_automate": never,
+            **({"meta": True} if name in META_INTENTS else {}),
             "examples": {lang: examples[lang][name] for lang in ("nl", "en")},
         }
     extra = set(examples["nl"]) - set(INTENTS)

@@ -64,11 +64,16 @@ def _intent(scores: IntentScores, row: int, playbook: Playbook) -> IntentResult:
     probs = scores.probabilities[row]
     order = probs.argsort()[::-1]
     ranked = [(scores.labels[i], float(probs[i])) for i in order]
+    t = playbook.thresholds
+    spec = playbook.intents.get(ranked[0][0])
+    if spec is not None and spec.meta:
+        k = next((i for i, (n, _) in enumerate(ranked) if n in playbook.intents and not playbook.intents[n].meta), 0)
+        if k and ranked[k][1] >= t.topic_over_meta:
+            ranked.insert(0, ranked.pop(k))
     best, confidence = ranked[0]
     in_scope = [(n, p) for n, p in ranked if n != UNKNOWN]
     guess = in_scope[0][0] if in_scope else None
     alternatives = tuple(in_scope[1:4] if best != UNKNOWN else in_scope[:3])
-    t = playbook.thresholds
     if best == UNKNOWN:
         return IntentResult(UNKNOWN, confidence, alternatives, best_guess=guess, out_of_scope=True)
     if confidence < t.intent_min_confidence or float(scores.nearest_similarity[row]) < t.out_of_scope_similarity:
@@ -131,8 +136,11 @@ def analyze(
 
     human_hits = [h for h in hits if h.group == "wants_human" and h.start >= base]
     wants_evidence = tuple(dict.fromkeys(h.text for h in human_hits))
-    if intent.name == "request_human" and intent.confidence >= 0.5:
-        wants_evidence = (*wants_evidence, f"intent request_human ({intent.confidence:.2f})")
+    # The classifier's request_human, also when a topical intent took first place (IntentSpec.meta).
+    person = dict((*intent.alternatives, (intent.name, intent.confidence))).get("request_human", 0.0)
+    if person >= 0.5:
+        wants_evidence = (*wants_evidence, f"intent request_human ({person:.2f})")
+
 
     repeat_evidence = tuple(dict.fromkeys(h.text for h in hits if h.group == "repeat_contact"))
     if customer and customer.recent_contacts >= 2:

@@ -38,6 +38,10 @@ class IntentSpec(_Model):
     facts: tuple[str, ...] = ()
     # When true the bot never answers this intent on its own (e.g. report_death).
     never_automate: bool = False
+    # A meta intent says how the customer wants to be served (e.g. request_human), not what about.
+    # When the classifier also sees a topical intent (>= thresholds.topic_over_meta), the topic is
+    # reported and the meta intent moves to the alternatives (wants_human still reads it there).
+    meta: bool = False
     examples: dict[Literal["nl", "en"], tuple[str, ...]] = Field(min_length=1)
 
     @field_validator("examples")
@@ -73,6 +77,8 @@ class Thresholds(_Model):
     # The bot answers from a knowledge article only at or above this question-article similarity.
     answer_min_similarity: float = Field(0.35, ge=-1, le=1)
     answer_min_confidence: float = Field(1.3, ge=0, le=3)
+    # A topical intent at or above this probability wins over a meta intent (see IntentSpec.meta).
+    topic_over_meta: float = Field(0.15, ge=0, le=1)
 
 
 class AmountScale(_Model):
