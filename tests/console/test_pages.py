@@ -169,3 +169,49 @@ def test_plotly_and_own_assets_are_served(site: Site) -> None:
     assert r.status_code == 200 and len(r.content) > 1_000_000
     assert site.client.get("/console/static/console.css").status_code == 200
     assert site.client.get("/console/static/../../etc/passwd").status_code == 404
+
+
+def test_a_briefing_suggestions_and_draft_are_shown_when_the_bot_has_them(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from humantouch import bot
+    from humantouch.service import briefing
+
+    cid = site.conversations[0]
+    brief = {
+        "who": "Wim de Vries, customer for 12 years",
+        "why_now": "His father died; he asks about the policy",
+        "feelings": "sad",
+        "collected": [{"fact": "policy_number", "value": "P-1234", "message_id": 1}],
+        "tried": [{"article": "report-death", "title": "Reporting a death", "reaction": "not enough"}],
+        "history": [
+            {
+                "conversation_id": cid,
+                "channel": "email",
+                "intent": "report_death",
+                "started_at": "2026-11-01T10:00:00Z",
+                "status": "resolved",
+                "resolution_code": "answered",
+            }
+        ],
+        "next_best_action": {
+            "text": "Offer condolences and explain the transfer",
+            "articles": [{"id": "a", "title": "T"}],
+        },
+        "summary": ["Bereavement", "Policy question"],
+        "text": "...",
+        "language": "en",
+    }
+    monkeypatch.setattr(briefing, "for_conversation", lambda svc, conversation_id: brief)
+    monkeypatch.setattr(bot, "suggest_reply", lambda svc, conversation_id: "Beste heer De Vries, gecondoleerd.")
+    monkeypatch.setattr(
+        bot,
+        "suggest",
+        lambda svc, conversation_id, limit=3: [{"id": "x", "title": "Death", "snippet": "s", "score": 1}],
+    )
+    site.sign_in(AGENT)
+    page = site.client.get(f"/console/conversations/{cid}").text
+    for text in ("customer for 12 years", "P-1234", "Reporting a death", "Offer condolences", "Bereavement"):
+        assert text in page
+    assert "Beste heer De Vries, gecondoleerd.</textarea>" in page
+    assert "<strong>Death</strong>" in page

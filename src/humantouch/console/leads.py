@@ -130,7 +130,12 @@ def charts(card: dict[str, Any], live: dict[str, dict[str, int]], t: Translator)
     days = card.get("series", {}).get("by_day") or []
     if days:
         x = [d["day"] for d in days]
-        fig = go.Figure(go.Bar(x=x, y=[d.get("conversations") or 0 for d in days], name=t("dash.conversations")))
+        fig = go.Figure(
+            go.Bar(
+                x=x, y=[d.get("conversations") or 0 for d in days], name=t("dash.conversations"), marker_color="#1f5f8b"
+            )
+        )
+        fig.update_xaxes(type="category")
         sentiment = [d.get("sentiment") for d in days]
         if any(v is not None for v in sentiment):
             fig.add_trace(go.Scatter(x=x, y=sentiment, name=t("dash.sentiment"), yaxis="y2", mode="lines+markers"))
