@@ -52,7 +52,13 @@ def test_queue_shows_who_waits_and_refreshes_itself(page: Any, server: Server) -
     # A new customer message arrives through the real inbound flow; the page must show it unasked.
     receive(
         server.svc,
-        InboundMessage(channel="chat", sender_kind="email", sender_value="late@example.nl", text="Ik wil een mens!"),
+        InboundMessage(
+            channel="chat",
+            sender_kind="email",
+            sender_value="lena@example.nl",
+            sender_name="Lena Bakker",
+            text="Ik wil nu een mens spreken, mijn pinpas is gestolen!",
+        ),
     )
     expect(rows).to_have_count(before + 1, timeout=12_000)
     page.get_by_label("Channel").select_option("whatsapp")

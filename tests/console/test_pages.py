@@ -65,7 +65,7 @@ def test_agents_cannot_see_the_dashboard_leads_can(site: Site) -> None:
     assert "Content-Security-Policy" in page.headers
     csv = site.client.get("/console/dashboard.csv?channel=email")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    assert "counts,conversations,1" in csv.text
+    assert "counts,conversations,2" in csv.text
     assert site.client.get("/console/playbook").status_code == 200
 
 
@@ -215,3 +215,21 @@ def test_a_briefing_suggestions_and_draft_are_shown_when_the_bot_has_them(
         assert text in page
     assert "Beste heer De Vries, gecondoleerd.</textarea>" in page
     assert "<strong>Death</strong>" in page
+
+
+def test_hand_back_returns_the_conversation_to_the_bot_and_others_cannot_take_it(site: Site) -> None:
+    site.sign_in(LEAD)
+    cid = site.conversations[2]
+    token = site.csrf(f"/console/conversations/{cid}")
+    assert site.client.post(f"/console/conversations/{cid}/take-over", data={"csrf": token}).status_code == 303
+    site.client.cookies.clear()
+    site.sign_in(AGENT)
+    token = site.csrf(f"/console/conversations/{cid}")
+    taken = site.client.post(f"/console/conversations/{cid}/reply", data={"csrf": token, "text": "hallo"})
+    assert taken.status_code == 409 and "Lotte Lead" in taken.text
+    site.client.cookies.clear()
+    site.sign_in(LEAD)
+    token = site.csrf(f"/console/conversations/{cid}")
+    r = site.client.post(f"/console/conversations/{cid}/hand-back", data={"csrf": token})
+    assert r.status_code == 303
+    assert "with the bot" in site.client.get(f"/console/conversations/{cid}", headers={"accept-language": "en"}).text

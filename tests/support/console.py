@@ -20,6 +20,7 @@ MESSAGES = (
     ),
     ("whatsapp", "phone", "+31612345678", "Fatima", "Ik wil een mens spreken, dit is de derde keer dat ik bel!"),
     ("chat", "email", "sam@example.com", "Sam Taylor", "I was charged twice for my order and I am furious"),
+    ("email", "email", "sam@example.com", "Sam Taylor", "Following up by e-mail: still two charges on my card."),
 )
 
 
