@@ -140,11 +140,16 @@ def test_followups_come_from_the_feedback_module(site: Site, monkeypatch: pytest
         "outcome": None,
     }
     monkeypatch.setattr(followups, "for_agent", lambda svc, agent_id: [task])
-    monkeypatch.setattr(followups, "complete", lambda svc, actor, fid, outcome: done.append(outcome) or task)
+    monkeypatch.setattr(
+        followups, "complete", lambda svc, actor, fid, outcome: (fid == 7 and done.append(outcome)) or task
+    )
     site.sign_in(AGENT)
     home = site.client.get("/console/")
     assert "Niemand belde terug" in home.text
-    r = site.client.post("/console/followups/7/complete", data={"csrf": csrf_of(home.text), "outcome": "gebeld"})
+    token = csrf_of(home.text)
+    empty = site.client.post("/console/followups/7/complete", data={"csrf": token, "outcome": " "})
+    assert empty.status_code == 422 and done == []
+    r = site.client.post("/console/followups/7/complete", data={"csrf": token, "outcome": "gebeld"})
     assert r.status_code == 303 and done == ["gebeld"]
 
 

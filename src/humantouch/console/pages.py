@@ -108,13 +108,18 @@ async def switch_language(request: Request, code: str, next: str = "") -> Respon
 @router.get("/")
 async def home(request: Request) -> Response:
     person = await signed_in(request)
+    return await _home(request, person, done=request.query_params.get("done", ""))
+
+
+async def _home(request: Request, person: Person, *, done: str = "", error: HumantouchError | None = None) -> Response:
     svc = console(request).svc
-    now = svc.clock()
-    mine = await run_in_threadpool(queries.queue, svc, person.agent_id, queries.QueueView(mine=True), now)
+    mine = await run_in_threadpool(queries.queue, svc, person.agent_id, queries.QueueView(mine=True), svc.clock())
     tasks = await run_in_threadpool(followups.for_agent, svc, person.agent_id)
     calls = await run_in_threadpool(queries.callbacks, svc, agent_id=person.agent_id)
-    done = request.query_params.get("done", "")
-    return render(request, "home.html", person, mine=mine, followups=tasks, callbacks=calls, done=done)
+    status = status_for(error) if error is not None else 200
+    return render(
+        request, "home.html", person, status=status, mine=mine, followups=tasks, callbacks=calls, done=done, error=error
+    )
 
 
 def _queue_view(request: Request) -> queries.QueueView:
@@ -271,21 +276,11 @@ async def complete_followup(request: Request, followup_id: str) -> Response:
     try:
         if not form.get("outcome", "").strip():
             raise InputError("say what came of it", code="HT-IN-OUTCOME")
-        await run_in_threadpool(followups.complete, svc, person.actor, followup_id, form["outcome"].strip())
+        # Ids are integers in the feedback stream's table; pass one, not the path's string.
+        key: int | str = int(followup_id) if followup_id.isdigit() else followup_id
+        await run_in_threadpool(followups.complete, svc, person.actor, key, form["outcome"].strip())
     except HumantouchError as exc:
-        tasks = await run_in_threadpool(followups.for_agent, svc, person.agent_id)
-        calls = await run_in_threadpool(queries.callbacks, svc, agent_id=person.agent_id)
-        mine = await run_in_threadpool(queries.queue, svc, person.agent_id, queries.QueueView(mine=True), svc.clock())
-        return render(
-            request,
-            "home.html",
-            person,
-            status=status_for(exc),
-            mine=mine,
-            followups=tasks,
-            callbacks=calls,
-            error=exc,
-        )
+        return await _home(request, person, error=exc)
     return redirect(f"{PREFIX}/?done=followup")
 
 
