@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from humantouch.console.accounts import DEMO_ACCOUNTS
 from humantouch.service.keys import DEMO_ADMIN_KEY
 
 
@@ -53,6 +55,15 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
             json={"channel": "chat", "sender": {"kind": "email", "value": "new@example.nl"}, "text": "Ik wil een mens"},
         )
         assert r.status_code == 201
+        # The console is served too, and the printed demo sign-in works.
+        with httpx.Client(base_url=base, follow_redirects=False) as browser:
+            form = browser.get("/console/login")
+            token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+            assert form.status_code == 200 and token
+            email, password = DEMO_ACCOUNTS[0][1:3]
+            signed = browser.post("/console/login", data={"email": email, "password": password, "csrf": token[1]})
+            assert signed.status_code == 303
+            assert browser.get("/console/queue").status_code == 200
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from humantouch import __version__
+from humantouch import __version__, console
 from humantouch.api import errors
 from humantouch.api.limits import BodySizeLimit
 from humantouch.api.routes import agents, conversations, customers, health, messages
@@ -42,5 +42,6 @@ def create_app(
     for module in (messages, conversations, customers, agents, health):
         v1.include_router(module.router)
     app.include_router(v1)
+    console.install(app, svc)
     app.add_middleware(BodySizeLimit, max_bytes=max_request_bytes)
     return app

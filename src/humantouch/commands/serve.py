@@ -144,6 +144,12 @@ def serve(settings: Settings) -> int:
             f"try: curl -H 'Authorization: Bearer {demo.admin_key}' http://{settings.host}:{settings.port}/v1/queue",
             file=sys.stderr,
         )
+        from humantouch.console.accounts import seed_demo
+        from humantouch.service.context import SYSTEM
+
+        print(f"console: http://{settings.host}:{settings.port}/console/ (demo sign-ins below)", file=sys.stderr)
+        for email, password, role in seed_demo(built.service, SYSTEM):
+            print(f"  {role:<10} {email}  password: {password}", file=sys.stderr)
         if settings.api_processes > 1:
             built.triager.close()
             built = None

@@ -115,6 +115,10 @@ class Agent(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=3)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The console's people (migration 0006_console): sign-in e-mail, argon2 hash, role.
+    email: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="agent", server_default="agent")
 
 
 class Conversation(Base):
@@ -234,3 +238,33 @@ class WorkerHeartbeat(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- console ---
+
+
+class ConsoleSession(Base):
+    """A signed-in person in the console; the cookie holds the token, the table only its SHA-256."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class Callback(Base):
+    """A call-back an agent promised a customer."""
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(String(32), index=True)
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
