@@ -84,7 +84,9 @@ def test_production_refuses_unsafe_defaults() -> None:
     message = str(info.value)
     for part in ("demo", "SQLite", "profile 'test'", "https://"):
         assert part in message
-    ok = load_settings(production=True, database_url="postgresql+psycopg://u@db/humantouch")
+    ok = load_settings(
+        production=True, database_url="postgresql+psycopg://u@db/humantouch", survey_secret="s" * 32
+    )
     assert ok.production
 
 

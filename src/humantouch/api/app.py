@@ -42,5 +42,8 @@ def create_app(
     for module in (messages, conversations, customers, agents, health):
         v1.include_router(module.router)
     app.include_router(v1)
+    from humantouch.feedback import web as survey_page
+
+    app.include_router(survey_page.router)
     app.add_middleware(BodySizeLimit, max_bytes=max_request_bytes)
     return app
