@@ -41,6 +41,9 @@ def create_app(
     v1 = APIRouter(prefix="/v1")
     for module in (messages, conversations, customers, agents, health):
         v1.include_router(module.router)
+    from humantouch.api.routes import feedback
+
+    v1.include_router(feedback.router)
     app.include_router(v1)
     from humantouch.feedback import web as survey_page
 

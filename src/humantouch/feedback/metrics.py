@@ -118,24 +118,34 @@ class ContactSpan:
     resolved_at: datetime | None  # None: never resolved
 
 
-def first_contact_resolution(spans: Sequence[ContactSpan], window: timedelta = FCR_WINDOW) -> float | None:
+def first_contact_resolution(
+    spans: Sequence[ContactSpan], later: Sequence[ContactSpan] | None = None, window: timedelta = FCR_WINDOW
+) -> float | None:
     """Share of resolved conversations after which the customer did not come back on the same
-    intent within `window` (7 days) of the resolution."""
+    intent within `window` (7 days) of the resolution. `later` are the conversations to look for
+    a return in (default: `spans` itself), e.g. also those after the reporting period or on
+    other channels."""
     resolved = [s for s in spans if s.resolved_at is not None]
-    held = sum(1 for s in resolved if not _came_back(s, spans, window, same_intent=True))
+    index = _by_customer(later if later is not None else spans)
+    held = sum(1 for s in resolved if not _came_back(s, index, window, same_intent=True))
     return rate(held, len(resolved))
 
 
-def _came_back(span: ContactSpan, spans: Sequence[ContactSpan], window: timedelta, *, same_intent: bool) -> bool:
+def _by_customer(spans: Sequence[ContactSpan]) -> dict[str, list[ContactSpan]]:
+    index: dict[str, list[ContactSpan]] = {}
+    for s in spans:
+        index.setdefault(s.customer_id, []).append(s)
+    return index
+
+
+def _came_back(span: ContactSpan, index: dict[str, list[ContactSpan]], window: timedelta, *, same_intent: bool) -> bool:
     assert span.resolved_at is not None
     end = span.resolved_at + window
     return any(
-        other is not span
-        and other.customer_id == span.customer_id
-        and (not same_intent or other.intent == span.intent)
+        (not same_intent or other.intent == span.intent)
         and span.started_at < other.started_at
         and span.resolved_at <= other.started_at <= end
-        for other in spans
+        for other in index.get(span.customer_id, ())
     )
 
 
@@ -159,7 +169,8 @@ def containment_held(items: Sequence[BotResolution], spans: Sequence[ContactSpan
     """Of the bot-resolved conversations whose customer answered "resolved?", the share where the
     customer said yes and made no new contact (any intent) within 7 days."""
     answered = [b for b in items if b.says_resolved is not None and b.span.resolved_at is not None]
-    held = sum(1 for b in answered if b.says_resolved and not _came_back(b.span, spans, FCR_WINDOW, same_intent=False))
+    index = _by_customer(spans)
+    held = sum(1 for b in answered if b.says_resolved and not _came_back(b.span, index, FCR_WINDOW, same_intent=False))
     return rate(held, len(answered))
 
 
