@@ -173,10 +173,11 @@ def _read_events(session: Session, ids: Select[Any], facts: dict[str, Conversati
         if type_ == RESOLVED:
             f.resolved_at = f.resolved_at or at
         elif type_ == HANDOFF:
-            # A handoff at the very start is routing, not a transfer; a later one moved the customer on.
+            # The first handoff to a person is routing (planned or an escalation from the bot);
+            # every handoff after it moved the customer on once more.
             if f.handoff_at is None:
                 f.handoff_at = at
-            if at - f.created_at > timedelta(seconds=1):
+            else:
                 f.transfers += 1
         elif type_ == TAKEN_OVER:
             f.first_person_at = min(f.first_person_at or at, at)

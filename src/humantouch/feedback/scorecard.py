@@ -284,7 +284,7 @@ def detraction_reasons(convs: Iterable[ConversationFacts]) -> list[dict[str, Any
                     "intent": intent,
                     "reason": REASONS.get(reason, reason),
                     "count": len(comments),
-                    "examples": comments[:EXAMPLES_PER_REASON],
+                    "examples": list(dict.fromkeys(comments))[:EXAMPLES_PER_REASON],
                 }
             )
     return out
