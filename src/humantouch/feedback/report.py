@@ -6,6 +6,7 @@ loaded from a CDN, so the file opens offline and sends nothing anywhere.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from humantouch.feedback.web import environment
@@ -25,7 +26,7 @@ def _figure(fig_id: str, data: list[dict[str, Any]], title: str, layout: dict[st
         colorway=list(PALETTE),
         **(layout or {}),
     )
-    html: str = figure.to_html(full_html=False, include_plotlyjs=False, div_id=fig_id, config={"displaylogo": False})
+    html: str = figure.to_html(full_html=False, include_plotlyjs=False, div_id=fig_id, config={"displayModeBar": False})
     return html
 
 
@@ -125,7 +126,11 @@ def render(card: dict[str, Any], splits: dict[str, list[dict[str, Any]]], compar
     """The whole report as one HTML string (pure apart from reading plotly's JavaScript)."""
     from plotly.offline import get_plotlyjs
 
+    first = card["period"]["from"][:10]
+    last = (datetime.fromisoformat(card["period"]["to"]) - timedelta(microseconds=1)).date().isoformat()
     return environment().get_template("report.html").render(
+        first_day=first,
+        last_day=last,
         card=card,
         splits=splits,
         comparison=comparison,

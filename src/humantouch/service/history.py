@@ -596,7 +596,7 @@ def _conversation(
         status = "bot"  # the customer left without an answer that settled it
     if status == "resolved" and t < now:
         if rng.random() < 0.6:
-            customer_says(t - timedelta(seconds=30), FOLLOW_UP_TEXT[language][2], mood + (1.1 if goes_well else 0.2))
+            customer_says(t - timedelta(seconds=30), FOLLOW_UP_TEXT[language][2], mood + (0.8 if goes_well else 0.1))
         resolved_at = t
         actor = f"agent:{agent_id}" if agent_id else "bot"
         events.append(("contact.resolved", t, {"resolution_code": "answered" if goes_well else "partial"}, actor))
