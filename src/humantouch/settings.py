@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     production: bool = False
     # --- feedback (docs/feedback.md) ---
     survey_secret: str | None = None
-    survey_base_url: str = "http://127.0.0.1:8000"
+    survey_base_url: str | None = None
     survey_sample_rate: float = Field(default=1.0, ge=0, le=1)
     survey_frequency_days: int = Field(default=30, ge=0)
     survey_expiry_days: int = Field(default=14, ge=1)
@@ -140,6 +140,8 @@ def check_settings(settings: Settings) -> None:
         unsafe.append("webhook_url is not https://")
     if settings.survey_sample_rate > 0 and not settings.survey_secret:
         unsafe.append("survey_secret is not set (survey links would die with every restart)")
+    if settings.survey_sample_rate > 0 and not (settings.survey_base_url or "").startswith("https://"):
+        unsafe.append("survey_base_url is not an https:// address customers can reach")
     if unsafe:
         raise ConfigError(
             "production mode refuses: " + "; ".join(unsafe),

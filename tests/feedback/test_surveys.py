@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -170,3 +171,44 @@ def test_survey_page_without_javascript(api: Api, agent_id: str) -> None:
     assert bad.status_code == 422
     assert api.client.get("/s/not-a-token").status_code == 404
     assert surveys.get(svc, surveys.list_all(svc, conversation_id=cid)[0]["id"])["nps"] == 9
+
+
+@dataclasses.dataclass
+class _Allowing:
+    """The test engine with a playbook that allows surveys after sensitive conversations."""
+
+    inner: Any
+
+    @property
+    def playbook(self) -> Any:
+        return self.inner.playbook.model_copy(update={"surveys_in_sensitive_conversations": True})
+
+    def triage(self, contact: Any) -> Any:
+        return self.inner.triage(contact)
+
+
+def test_the_playbook_may_allow_surveys_after_a_bereavement(svc: Service, agent_id: str) -> None:
+    svc = dataclasses.replace(_configured(svc), engine=_Allowing(svc.engine))
+    cid = _resolved_conversation(
+        svc, agent_id, "+31611110007", "Mijn man is vorige week overleden. Wat gebeurt er met zijn polis?"
+    )
+    with svc.db.read() as session:
+        assert session.scalars(select(Survey).where(Survey.conversation_id == cid)).first() is not None
+
+
+def test_page_edges(api: Api, agent_id: str) -> None:
+    api.app.state.service = _configured(api.svc)
+    svc = api.app.state.service
+    cid = _resolved_conversation(svc, agent_id, "+31611110008", "where is my parcel? order 448812")
+    token = _token(svc, cid)
+    english = api.client.get(f"/s/{token}")
+    assert "How likely is it that you would recommend us?" in english.text and 'lang="en"' in english.text
+    empty = api.client.post(f"/s/{token}", data={})
+    assert empty.status_code == 200
+    assert surveys.list_all(svc, conversation_id=cid)[0]["answered_at"] is None  # nothing given, nothing saved
+    assert api.client.post(f"/s/{token}", data={"ces": "abc"}).status_code == 422
+    assert api.client.post(f"/s/{token}", data={"resolved": "maybe"}).status_code == 422
+    api.app.state.service = dataclasses.replace(svc, clock=lambda: datetime.now(UTC) + timedelta(days=20))
+    closed = api.client.post(f"/s/{token}", data={"nps": "10"})
+    assert closed.status_code == 410 and "gesloten" not in closed.text and "closed" in closed.text
+    assert surveys.list_all(svc, conversation_id=cid)[0]["nps"] is None

@@ -65,9 +65,10 @@ def run(args: argparse.Namespace) -> int:
         ds = scorecard.dataset(svc, flt)
         splits = {by: scorecard.split(ds, by) for by in ("handler", "route", "quadrant", "channel", "language")}
         comparison = scorecard.compare(ds, "handler", "bot", "person")
+        survey_counts = scorecard.survey_counts(ds)
     finally:
         db.dispose()
     out = Path(args.out)
-    out.write_text(report.render(card, splits, comparison), encoding="utf-8")
+    out.write_text(report.render(card, splits, comparison, survey_counts), encoding="utf-8")
     print(f"wrote {out} ({card['counts']['conversations']} conversations, {args.start} to {args.end})")
     return 0

@@ -30,7 +30,7 @@ class FeedbackConfig:
     def from_settings(cls, settings: Settings) -> FeedbackConfig:
         return cls(
             secret=settings.survey_secret or _random_secret(),
-            base_url=settings.survey_base_url.rstrip("/"),
+            base_url=(settings.survey_base_url or f"http://{settings.host}:{settings.port}").rstrip("/"),
             sample_rate=settings.survey_sample_rate,
             frequency_days=settings.survey_frequency_days,
             expiry_days=settings.survey_expiry_days,

@@ -122,22 +122,32 @@ def figures(card: dict[str, Any], splits: dict[str, list[dict[str, Any]]]) -> li
     return out
 
 
-def render(card: dict[str, Any], splits: dict[str, list[dict[str, Any]]], comparison: dict[str, Any]) -> str:
+def render(
+    card: dict[str, Any],
+    splits: dict[str, list[dict[str, Any]]],
+    comparison: dict[str, Any],
+    survey_counts: dict[str, Any],
+) -> str:
     """The whole report as one HTML string (pure apart from reading plotly's JavaScript)."""
     from plotly.offline import get_plotlyjs
 
     first = card["period"]["from"][:10]
     last = (datetime.fromisoformat(card["period"]["to"]) - timedelta(microseconds=1)).date().isoformat()
-    return environment().get_template("report.html").render(
-        first_day=first,
-        last_day=last,
-        card=card,
-        splits=splits,
-        comparison=comparison,
-        figures=figures(card, splits),
-        plotly_js=get_plotlyjs(),
-        pct=_pct,
-        num=_num,
+    return (
+        environment()
+        .get_template("report.html")
+        .render(
+            first_day=first,
+            last_day=last,
+            card=card,
+            splits=splits,
+            comparison=comparison,
+            surveys=survey_counts,
+            figures=figures(card, splits),
+            plotly_js=get_plotlyjs(),
+            pct=_pct,
+            num=_num,
+        )
     )
 
 

@@ -80,6 +80,13 @@ def dataset(svc: Service, flt: ScoreFilter) -> Dataset:
         return load(session, query(flt), flt.start, flt.end, svc.clock())
 
 
+def survey_counts(ds: Dataset) -> dict[str, Any]:
+    """Surveys sent and answered for the period's conversations, and the response rate (pure)."""
+    sent = [c for c in ds.conversations if c.survey is not None]
+    done = len(answered(sent))
+    return {"sent": len(sent), "answered": done, "response_rate": _r(metrics.response_rate(done, len(sent)))}
+
+
 def compute(svc: Service, flt: ScoreFilter) -> dict[str, Any]:
     ds = dataset(svc, flt)
     card = summarize(ds, svc.feedback.cost_bot_contact_eur, svc.feedback.cost_human_contact_eur)
@@ -183,9 +190,7 @@ def summarize(ds: Dataset, bot_cost: float, human_cost: float) -> dict[str, Any]
             ),
             "handling_minutes_p50": _p(_minutes((c.first_person_at, c.resolved_at) for c in person), 50),
             "waiting_minutes_p50": _p(_minutes((c.handoff_at or c.created_at, c.first_person_at) for c in person), 50),
-            "cost_per_contact": _r(
-                metrics.cost_per_contact(len(convs) - needed, needed, bot_cost, human_cost), 2
-            ),
+            "cost_per_contact": _r(metrics.cost_per_contact(len(convs) - needed, needed, bot_cost, human_cost), 2),
         },
         "effectivity": {
             "resolved_as_reported": _r(metrics.rate(sum(told), len(told))),
@@ -335,10 +340,13 @@ def split(ds: Dataset, by: str) -> list[dict[str, Any]]:
         told = says_resolved(convs)
         resolved = [c for c in convs if c.resolved_at is not None]
         bot_resolved = sum(1 for c in resolved if not c.by_person)
+        sent = [c for c in convs if c.survey is not None]
         out.append(
             {
                 "segment": name,
                 "conversations": len(convs),
+                "surveys": len(sent),
+                "response_rate": _r(metrics.response_rate(len(answered(sent)), len(sent))),
                 "nps": _r(nps.value, 1) if nps else None,
                 "nps_n": nps.n if nps else 0,
                 "csat": _r(metrics.csat(csat_scores(convs))),

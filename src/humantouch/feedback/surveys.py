@@ -124,6 +124,11 @@ class Answers:
     resolved: bool | None = None
     comment: str | None = None
 
+    def empty(self) -> bool:
+        return (
+            all(v is None for v in (self.nps, self.ces, self.csat, self.resolved)) and not (self.comment or "").strip()
+        )
+
     def check(self) -> None:
         for name, low, high in (("nps", 0, 10), ("ces", 1, 7), ("csat", 1, 5)):
             value = getattr(self, name)
@@ -160,8 +165,16 @@ def page(svc: Service, token: str) -> Page:
 
 
 def submit(svc: Service, token: str, answers: Answers) -> Page:
-    """Save (or update) the answers. Unanswered questions keep their earlier answer."""
+    """Save (or update) the answers. Unanswered questions keep their earlier answer; a submit
+    without any answer changes nothing (the survey stays unanswered)."""
     answers.check()
+    if answers.empty():
+        current = page(svc, token)
+        if current.state == "invalid":
+            raise NotFoundError("no survey behind this link", code="HT-NOTFOUND-SURVEY")
+        if current.state == "expired":
+            raise ConflictError("this survey has closed", code="HT-CONFLICT-SURVEY-EXPIRED")
+        return current
     with svc.db.read() as session:
         survey, expired = _open(svc, session, token)
         if survey is None:
