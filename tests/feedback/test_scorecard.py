@@ -140,3 +140,51 @@ def test_feedback_api(api: Api, agent_id: str) -> None:
     assert saved.status_code == 200 and saved.json()["score"] == 5
     got = api.get(f"/v1/agents/{agent_id}/pulse", role="supervisor").json()
     assert got["work_preference"] == "home" and len(got["items"]) == 1
+
+
+CONTRACT: dict[str, object] = {
+    "period": {"from", "to"},
+    "counts": {"conversations", "by_route", "by_quadrant", "by_channel"},
+    "experience": {"nps", "csat", "sentiment_change"},
+    "effortless": {"ces", "transfers", "facts_asked_twice"},
+    "efficiency": {
+        "automation_rate",
+        "containment_held",
+        "handling_minutes_p50",
+        "waiting_minutes_p50",
+        "cost_per_contact",
+    },
+    "effectivity": {"resolved_as_reported", "fcr", "reopen_rate"},
+    "response": {"first_response_minutes", "resolution_minutes", "sla", "sla_hit_rate"},
+    "employees": {"briefing_coverage", "suggestion_use", "pulse_mean", "agents"},
+    "loops": {"created", "closed_in_time", "open", "next_score_delta"},
+}
+
+
+def test_the_shape_is_exactly_the_contract(svc: Service, agent_id: str) -> None:
+    """spec/contracts.md fixes this shape; the console codes against it."""
+    svc = dataclasses.replace(svc, feedback=FeedbackConfig(secret="z" * 32))
+    _history(svc, agent_id)
+    pulse.record(svc, ADMIN, agent_id, 3, "office")
+    card = scorecard.compute(svc, _window(svc))
+    assert set(card) == set(CONTRACT) | {"detraction_reasons", "series"}
+    for section, keys in CONTRACT.items():
+        assert set(card[section]) == keys, section
+    assert set(card["experience"]["nps"]) == {"value", "low", "high", "n", "promoters", "passives", "detractors"}
+    assert set(card["experience"]["csat"]) == {"value", "n"}
+    assert set(card["effortless"]["ces"]) == {"mean", "n"}
+    for key in ("first_response_minutes", "resolution_minutes"):
+        assert set(card["response"][key]) == {"p50", "p90"}
+    assert all(set(s) == {"channel", "priority", "hit_rate", "n"} for s in card["response"]["sla"])
+    assert card["response"]["sla"]
+    assert all(set(a) == {"agent_id", "name", "load", "pulse", "work_preference"} for a in card["employees"]["agents"])
+    assert all(set(r) == {"intent", "reason", "count", "examples"} for r in card["detraction_reasons"])
+    assert set(card["series"]) == {"by_day"}
+    assert all(
+        set(d) == {"day", "conversations", "nps", "sentiment", "automation_rate"} for d in card["series"]["by_day"]
+    )
+    # The survey invitation is a bot message after the resolution, not the first response.
+    ds = scorecard.dataset(svc, _window(svc))
+    for c in ds.conversations:
+        if c.first_response_at is not None and c.resolved_at is not None:
+            assert c.first_response_at <= c.resolved_at

@@ -137,11 +137,14 @@ def load(session: Session, query: Select[Conversation], start: datetime, end: da
         for c in rows
     }
     ids = query.with_only_columns(Conversation.id).order_by(None)
-    _read_events(session, ids, facts)
-    _read_messages(session, ids, facts)
+    invitations: set[int] = set()
     for s in session.scalars(select(Survey).where(Survey.conversation_id.in_(ids))):
         if s.conversation_id in facts:
             facts[s.conversation_id].survey = _survey(s)
+        if s.message_id is not None:
+            invitations.add(s.message_id)
+    _read_events(session, ids, facts)
+    _read_messages(session, ids, facts, invitations)
     later = [
         ContactSpan(cid, intent, created, None)
         for cid, intent, created in session.execute(
@@ -189,17 +192,22 @@ def _read_events(session: Session, ids: Select[Any], facts: dict[str, Conversati
             f.suggestion_used = True
 
 
-def _read_messages(session: Session, ids: Select[Any], facts: dict[str, ConversationFacts]) -> None:
+def _read_messages(
+    session: Session, ids: Select[Any], facts: dict[str, ConversationFacts], invitations: set[int]
+) -> None:
+    """Response times, sentiment and repeated facts; survey invitations (bot messages) are no response."""
     query = (
-        select(Message.conversation_id, Message.author, Message.agent_id, Message.created_at, Message.triage)
+        select(
+            Message.id, Message.conversation_id, Message.author, Message.agent_id, Message.created_at, Message.triage
+        )
         .where(Message.conversation_id.in_(ids))
         .order_by(Message.id)
     )
     seen: dict[str, dict[tuple[str, str], set[int]]] = defaultdict(lambda: defaultdict(set))
     position: dict[str, int] = defaultdict(int)
-    for cid, author, agent_id, at, triage in session.execute(query):
+    for message_id, cid, author, agent_id, at, triage in session.execute(query):
         f = facts.get(cid)
-        if f is None:
+        if f is None or message_id in invitations:
             continue
         if author == "customer":
             position[cid] += 1
@@ -215,9 +223,7 @@ def _read_messages(session: Session, ids: Select[Any], facts: dict[str, Conversa
                 key = (str(entity.get("type")), str(entity.get("value") or entity.get("text") or "").lower())
                 seen[cid][key].add(position[cid])
         elif author in ("bot", "agent"):
-            # The survey invitation is a bot message after the resolution, not a response.
-            if f.resolved_at is None or at <= f.resolved_at:
-                f.first_response_at = f.first_response_at or at
+            f.first_response_at = f.first_response_at or at
             if author == "agent":
                 f.first_person_at = min(f.first_person_at or at, at)
                 f.agent_id = f.agent_id or agent_id
