@@ -84,7 +84,18 @@ def test_production_refuses_unsafe_defaults() -> None:
     message = str(info.value)
     for part in ("demo", "SQLite", "profile 'test'", "https://"):
         assert part in message
-    ok = load_settings(production=True, database_url="postgresql+psycopg://u@db/humantouch")
+    with pytest.raises(ConfigError) as surveys_off_guard:
+        load_settings(production=True, database_url="postgresql+psycopg://u@db/humantouch")
+    assert "survey_secret" in str(surveys_off_guard.value) and "survey_base_url" in str(surveys_off_guard.value)
+    assert load_settings(
+        production=True, database_url="postgresql+psycopg://u@db/humantouch", survey_sample_rate=0
+    ).production
+    ok = load_settings(
+        production=True,
+        database_url="postgresql+psycopg://u@db/humantouch",
+        survey_secret="s" * 32,
+        survey_base_url="https://support.example.org",
+    )
     assert ok.production
 
 

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "db": "humantouch.commands.db",
     "keys": "humantouch.commands.keys",
     "agents": "humantouch.commands.agents",
+    "report": "humantouch.commands.report",
 }
 
 

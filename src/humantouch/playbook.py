@@ -164,6 +164,8 @@ class Playbook(_Model):
     # as the classifier's "unknown" class.
     out_of_scope: dict[Literal["nl", "en"], tuple[str, ...]] = {}
     intents: dict[str, IntentSpec]
+    # Feedback surveys skip bereavement and safety conversations unless this is true (docs/feedback.md).
+    surveys_in_sensitive_conversations: bool = False
     source: str = Field("", exclude=True)
 
     @field_validator("intents")

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     access_log: bool = False
     demo: bool = False
     production: bool = False
+    # --- feedback (docs/feedback.md) ---
+    survey_secret: str | None = None
+    survey_base_url: str | None = None
+    survey_sample_rate: float = Field(default=1.0, ge=0, le=1)
+    survey_frequency_days: int = Field(default=30, ge=0)
+    survey_expiry_days: int = Field(default=14, ge=1)
+    followup_due_working_days: int = Field(default=1, ge=0)
+    cost_bot_contact_eur: float = Field(default=0.5, ge=0)
+    cost_human_contact_eur: float = Field(default=6.0, ge=0)
 
     @classmethod
     def settings_customise_sources(
@@ -116,6 +125,8 @@ def check_settings(settings: Settings) -> None:
         )
     if settings.webhook_secret and len(settings.webhook_secret) < MIN_SECRET_LENGTH:
         raise ConfigError(f"webhook_secret must have at least {MIN_SECRET_LENGTH} characters", code="HT-CFG-WEBHOOK")
+    if settings.survey_secret is not None and len(settings.survey_secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"survey_secret must have at least {MIN_SECRET_LENGTH} characters", code="HT-CFG-SURVEY")
     if not settings.production:
         return
     unsafe: list[str] = []
@@ -127,6 +138,10 @@ def check_settings(settings: Settings) -> None:
         unsafe.append("profile 'test' uses a hashing stand-in for the language models")
     if settings.webhook_url and not settings.webhook_url.startswith("https://"):
         unsafe.append("webhook_url is not https://")
+    if settings.survey_sample_rate > 0 and not settings.survey_secret:
+        unsafe.append("survey_secret is not set (survey links would die with every restart)")
+    if settings.survey_sample_rate > 0 and not (settings.survey_base_url or "").startswith("https://"):
+        unsafe.append("survey_base_url is not an https:// address customers can reach")
     if unsafe:
         raise ConfigError(
             "production mode refuses: " + "; ".join(unsafe),

@@ -130,7 +130,7 @@ def test_followups_come_from_the_feedback_module(site: Site, monkeypatch: pytest
 
     done: list[str] = []
     task = {
-        "id": 7,
+        "id": "fup_7",
         "conversation_id": site.conversations[0],
         "customer_id": "cus_x",
         "reason": "detractor: waited too long",
@@ -141,15 +141,15 @@ def test_followups_come_from_the_feedback_module(site: Site, monkeypatch: pytest
     }
     monkeypatch.setattr(followups, "for_agent", lambda svc, agent_id: [task])
     monkeypatch.setattr(
-        followups, "complete", lambda svc, actor, fid, outcome: (fid == 7 and done.append(outcome)) or task
+        followups, "complete", lambda svc, actor, fid, outcome: (fid == "fup_7" and done.append(outcome)) or task
     )
     site.sign_in(AGENT)
     home = site.client.get("/console/")
     assert "Niemand belde terug" in home.text
     token = csrf_of(home.text)
-    empty = site.client.post("/console/followups/7/complete", data={"csrf": token, "outcome": " "})
+    empty = site.client.post("/console/followups/fup_7/complete", data={"csrf": token, "outcome": " "})
     assert empty.status_code == 422 and done == []
-    r = site.client.post("/console/followups/7/complete", data={"csrf": token, "outcome": "gebeld"})
+    r = site.client.post("/console/followups/fup_7/complete", data={"csrf": token, "outcome": "gebeld"})
     assert r.status_code == 303 and done == ["gebeld"]
 
 

@@ -41,7 +41,13 @@ def create_app(
     v1 = APIRouter(prefix="/v1")
     for module in (messages, conversations, customers, agents, health):
         v1.include_router(module.router)
+    from humantouch.api.routes import feedback
+
+    v1.include_router(feedback.router)
     app.include_router(v1)
     console.install(app, svc)
+    from humantouch.feedback import web as survey_page
+
+    app.include_router(survey_page.router)
     app.add_middleware(BodySizeLimit, max_bytes=max_request_bytes)
     return app

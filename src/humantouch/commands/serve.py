@@ -99,7 +99,9 @@ def build(settings: Settings) -> Built:
         engine, max_batch=settings.triage_batch_size, max_wait=settings.triage_batch_wait_ms / 1000
     )
     targets = (settings.webhook_url,) if settings.webhook_url else ()
-    svc = Service(db=db, engine=triager, webhook_targets=targets)
+    from humantouch.feedback.config import FeedbackConfig
+
+    svc = Service(db=db, engine=triager, webhook_targets=targets, feedback=FeedbackConfig.from_settings(settings))
     app = create_app(svc, max_request_bytes=settings.max_request_bytes, on_shutdown=[triager.close, db.dispose])
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",

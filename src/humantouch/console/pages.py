@@ -276,9 +276,7 @@ async def complete_followup(request: Request, followup_id: str) -> Response:
     try:
         if not form.get("outcome", "").strip():
             raise InputError("say what came of it", code="HT-IN-OUTCOME")
-        # Ids are integers in the feedback stream's table; pass one, not the path's string.
-        key: int | str = int(followup_id) if followup_id.isdigit() else followup_id
-        await run_in_threadpool(followups.complete, svc, person.actor, key, form["outcome"].strip())
+        await run_in_threadpool(followups.complete, svc, person.actor, followup_id, form["outcome"].strip())
     except HumantouchError as exc:
         return await _home(request, person, error=exc)
     return redirect(f"{PREFIX}/?done=followup")

@@ -1,1 +1,2 @@
-"""STUB from the console stream (issue 7); the feedback stream's package replaces it on merge."""
+"""Feedback and measurement: surveys after a resolution, the metrics, the scorecard, follow-ups
+for unhappy customers, and the HTML report (docs/feedback.md)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from humantouch.service import agents, customers, keys
+from humantouch.service import agents, customers, history, keys
 from humantouch.service.context import SYSTEM, Service
 from humantouch.service.inbound import InboundMessage, receive
 from humantouch.storage import repository as repo
@@ -84,5 +84,7 @@ def seed(svc: Service) -> DemoSeed:
         customers.create(svc, SYSTEM, fields, identities)
     for channel, kind, value, text in MESSAGES:
         receive(svc, InboundMessage(channel=channel, sender_kind=kind, sender_value=value, text=text))
+    # Three months of contacts, surveys and follow-ups, so the scorecard has something true to show.
+    history.generate(svc)
     keys.create(svc.db, "admin", "demo admin", plaintext=keys.DEMO_ADMIN_KEY)
     return DemoSeed(keys.DEMO_ADMIN_KEY, created=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -9,6 +11,13 @@ from sqlalchemy.orm import Session
 from humantouch.service.context import WEBHOOK_EVENTS, Actor, Service
 from humantouch.storage import repository as repo
 from humantouch.storage.tables import Conversation, Event
+
+# What else happens, in the same transaction, when an event is recorded: event type -> dotted
+# paths of `hook(svc, session, event)`, imported on first use (like cli.COMMANDS). Whoever
+# resolves a conversation (a person, the bot) records contact.resolved, so a hook here sees them all.
+EVENT_HOOKS: dict[str, tuple[str, ...]] = {
+    "contact.resolved": ("humantouch.feedback.surveys:on_resolved",),
+}
 
 
 def record(
@@ -22,7 +31,7 @@ def record(
     actor: str | None = None,
 ) -> Event:
     targets = svc.webhook_targets if type_ in WEBHOOK_EVENTS else ()
-    return repo.append_event(
+    event = repo.append_event(
         session,
         type_,
         payload,
@@ -31,6 +40,15 @@ def record(
         actor=actor,
         targets=targets,
     )
+    for path in EVENT_HOOKS.get(type_, ()):
+        _hook(path)(svc, session, event)
+    return event
+
+
+def _hook(path: str) -> Callable[[Service, Session, Event], object]:
+    module, _, name = path.partition(":")
+    hook: Callable[[Service, Session, Event], object] = getattr(importlib.import_module(module), name)
+    return hook
 
 
 def record_for(

@@ -29,6 +29,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supervisor": _AGENT | {"customers:write", "customers:merge", "agents:write", "messages:write"},
     "admin": _AGENT | {"customers:write", "customers:merge", "agents:write", "messages:write", "keys:write"},
 }
+# Feedback (issue 5): people act on follow-ups and give their pulse; leads read the scorecard.
+_FEEDBACK: dict[str, frozenset[str]] = {
+    "agent": frozenset({"followups:act", "pulse:write"}),
+    "supervisor": frozenset({"followups:act", "pulse:write", "feedback:read"}),
+    "admin": frozenset({"followups:act", "pulse:write", "feedback:read"}),
+}
+PERMISSIONS = {role: perms | _FEEDBACK.get(role, frozenset()) for role, perms in PERMISSIONS.items()}
 
 # Only ever created by the demo seeding, which production mode refuses.
 DEMO_ADMIN_KEY = "ht_demo0000000_demo-admin-key-do-not-use-in-production"

@@ -268,3 +268,66 @@ class Callback(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- feedback ---
+
+
+class Survey(Base):
+    """One feedback survey per resolved conversation; the answers are filled in (partly) by the customer."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), unique=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    form_of_address: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[int | None] = mapped_column(Integer)  # the invitation, a bot message
+    nps: Mapped[int | None] = mapped_column(Integer)
+    ces: Mapped[int | None] = mapped_column(Integer)
+    csat: Mapped[int | None] = mapped_column(Integer)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # The engine's reading of the comment: intent, sentiment and the detraction reason.
+    comment_analysis: Mapped[dict[str, Any] | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+
+
+class FollowUp(Base):
+    """A person calls back an unhappy customer: created from a detractor or 'not resolved' answer."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey_id: Mapped[str] = mapped_column(ForeignKey("surveys.id"), unique=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # detractor | not_resolved
+    comment: Mapped[str | None] = mapped_column(Text)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    assigned_agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | done
+    outcome: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgentPulse(Base):
+    """An agent's weekly pulse (1-5) and recorded work preference; one row per agent and ISO week."""
+
+    __tablename__ = "agent_pulses"
+    __table_args__ = (UniqueConstraint("agent_id", "week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
+    week: Mapped[str] = mapped_column(String(8))  # ISO week, e.g. 2026-W48
+    score: Mapped[int | None] = mapped_column(Integer)
+    work_preference: Mapped[str | None] = mapped_column(String(16))  # office | home | hybrid
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

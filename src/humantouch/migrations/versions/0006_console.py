@@ -1,7 +1,7 @@
 """Console: agents sign in (email, password hash, role), console sessions, call-backs.
 
 Revision ID: 0006_console
-Revises: 0001
+Revises: 0004_feedback
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_console"
-down_revision = "0001"
+down_revision = "0004_feedback"
 branch_labels = None
 depends_on = None
 
