@@ -1,4 +1,5 @@
-"""Appending to the event log, with the outbox rows for the events that go out as webhooks."""
+"""Appending to the event log, with the outbox rows for the events that go out as webhooks
+and the channel deliveries for outbound messages and handoffs (service/outbound.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from humantouch.service import outbound
 from humantouch.service.context import WEBHOOK_EVENTS, Actor, Service
 from humantouch.storage import repository as repo
 from humantouch.storage.tables import Conversation, Event
@@ -22,7 +24,7 @@ def record(
     actor: str | None = None,
 ) -> Event:
     targets = svc.webhook_targets if type_ in WEBHOOK_EVENTS else ()
-    return repo.append_event(
+    event = repo.append_event(
         session,
         type_,
         payload,
@@ -31,6 +33,8 @@ def record(
         actor=actor,
         targets=targets,
     )
+    outbound.enqueue(session, event)
+    return event
 
 
 def record_for(
