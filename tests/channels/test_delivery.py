@@ -122,3 +122,17 @@ def test_a_reply_in_a_known_thread_joins_its_conversation(svc: Service) -> None:
 def test_memory_channel_parses_its_json() -> None:
     (item,) = MemoryChannel().parse(json.dumps({"from": "a@b.nl", "text": "hoi", "thread": "k"}).encode(), {})
     assert item.message.text == "hoi" and item.thread.key == "k"
+
+
+def test_a_merge_moves_thread_and_delivery_rows_so_erasure_by_customer_id_finds_them(
+    svc: Service, agent_id: str
+) -> None:
+    from humantouch.service import customers
+
+    keep = accept(svc, "memory", inbound("Waar blijft mijn pakket?")).response
+    other = accept(svc, "memory", inbound("Nog een vraag", sender="tweede@example.nl", thread="t-9")).response
+    conversations.reply(svc, ADMIN, other["conversation"]["id"], "Antwoord", agent_id)
+    customers.merge(svc, ADMIN, keep["customer"]["id"], other["customer"]["id"])
+    with svc.db.read() as s:
+        assert {r.customer_id for r in s.scalars(select(ChannelThread))} == {keep["customer"]["id"]}
+        assert {d.customer_id for d in s.scalars(select(ChannelDelivery))} == {keep["customer"]["id"]}

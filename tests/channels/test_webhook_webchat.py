@@ -186,3 +186,53 @@ def test_sliding_window_forgets_after_a_minute() -> None:
     assert info.value.retry_after == 60
     now[0] += 60.5
     window.hit("k", "x")
+
+
+def test_the_bots_reply_comes_back_synchronously_and_is_not_delivered_again(
+    make_api: MakeApi, svc: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot stream adds response["reply"] and a message.outbound event; stand in for it here."""
+    from humantouch.channels import threads
+    from humantouch.service import events
+    from humantouch.service.inbound import Received
+
+    real = threads.receive
+
+    def with_bot(svc: Service, msg: Any, **kw: Any) -> Received:
+        got = real(svc, msg, **kw)
+        conversation = got.response["conversation"]
+        with svc.db.write() as s:
+            m = Message(
+                conversation_id=conversation["id"],
+                customer_id=conversation["customer_id"],
+                channel=conversation["channel"],
+                author="bot",
+                text="Uw pakket komt morgen.",
+                created_at=svc.clock(),
+            )
+            s.add(m)
+            s.flush()
+            payload = {"message_id": m.id, "author": "bot"}
+            events.record(
+                svc, s, "message.outbound", payload, customer_id=m.customer_id, conversation_id=m.conversation_id
+            )
+        reply = {"message_id": m.id, "text": m.text, "kind": "answer"}
+        return Received(got.response | {"reply": reply}, got.replayed)
+
+    monkeypatch.setattr(threads, "receive", with_bot)
+    with receiver() as hook:
+        webhook = WebhookChannel(secret=SECRET, reply_url=hook.url)
+        api = make_api({"webhook": webhook, "webchat": WebchatChannel()})
+        body = json.dumps(dict(MESSAGE, text="Waar blijft mijn pakket?")).encode()
+        answer = post_raw(api, "/v1/channels/webhook/inbound", body, signed(body)).json()
+        assert answer["reply"]["text"] == "Uw pakket komt morgen."
+        chat = api.client.post(f"/v1/webchat/{SESSION}/messages", json={"text": "Waar blijft mijn pakket?"}).json()
+        assert chat["reply"]["text"] == "Uw pakket komt morgen." and chat["reply"]["kind"] == "answer"
+        polled = api.client.get(f"/v1/webchat/{SESSION}/messages").json()["messages"]
+        assert [(m["author"], m["text"]) for m in polled] == [("bot", "Uw pakket komt morgen.")]
+        worker = DeliveryWorker(svc.db, {"webhook": webhook, "webchat": WebchatChannel()}, WorkerConfig(secret=""))
+        worker.run_once()
+        assert hook.calls == []
+        with svc.db.read() as s:
+            rows = list(s.scalars(select(ChannelDelivery).where(ChannelDelivery.kind == "message")))
+        assert len(rows) == 2 and {r.status for r in rows} == {"skipped"}
