@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from humantouch.channels import Inbound, Thread, handoff
@@ -136,3 +137,27 @@ def test_a_merge_moves_thread_and_delivery_rows_so_erasure_by_customer_id_finds_
     with svc.db.read() as s:
         assert {r.customer_id for r in s.scalars(select(ChannelThread))} == {keep["customer"]["id"]}
         assert {d.customer_id for d in s.scalars(select(ChannelDelivery))} == {keep["customer"]["id"]}
+
+
+def test_the_stored_briefing_is_used_when_the_bot_streams_module_is_there(
+    svc: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    assert handoff.briefing_source(svc) is handoff.no_briefing  # not in this branch yet
+    fake = types.ModuleType("humantouch.service.briefing")
+    asked: list[str] = []
+
+    def for_conversation(svc: Service, conversation_id: str) -> dict[str, object] | None:
+        asked.append(conversation_id)
+        return {"text": "Wie: Jan (formeel)\nWaarom nu: wil een mens spreken"}
+
+    fake.for_conversation = for_conversation  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "humantouch.service.briefing", fake)
+    cid = accept(svc, "memory", inbound("Ik wil nu een mens spreken")).response["conversation"]["id"]
+    channel = MemoryChannel()
+    DeliveryWorker(svc.db, {"memory": channel}, CONFIG, briefing=handoff.briefing_source(svc)).run_once()
+    (item,) = channel.sent
+    assert asked == [cid]
+    assert item.note is not None and item.note.endswith("Wie: Jan (formeel)\nWaarom nu: wil een mens spreken")
