@@ -161,3 +161,19 @@ def test_the_stored_briefing_is_used_when_the_bot_streams_module_is_there(
     (item,) = channel.sent
     assert asked == [cid]
     assert item.note is not None and item.note.endswith("Wie: Jan (formeel)\nWaarom nu: wil een mens spreken")
+
+
+def test_a_delivery_whose_message_was_erased_is_skipped(svc: Service, agent_id: str) -> None:
+    from sqlalchemy import delete
+
+    from humantouch.storage.tables import Message
+
+    cid = accept(svc, "memory", inbound("Waar blijft mijn pakket?")).response["conversation"]["id"]
+    reply = conversations.reply(svc, ADMIN, cid, "Het komt morgen.", agent_id)
+    with svc.db.write() as s:
+        s.execute(delete(Message).where(Message.id == reply["message"]["id"]))
+    channel = MemoryChannel()
+    DeliveryWorker(svc.db, {"memory": channel}, CONFIG).run_once()
+    assert channel.sent == []
+    (row,) = deliveries(svc)
+    assert row.status == "skipped" and "no longer exists" in (row.last_error or "")

@@ -79,6 +79,9 @@ class DeliveryWorker:
             self._finish(row, stats, status="skipped", error="skipped: the conversation no longer exists")
             return
         name, item = found
+        if item.kind == "message" and item.message is None:
+            self._finish(row, stats, status="skipped", channel=name, error="skipped: the message no longer exists")
+            return
         channel = self.channels.get(name)
         if channel is None:
             reason = f"skipped: no outbound channel {name!r} is configured"

@@ -195,7 +195,6 @@ def outbound(session: Session, row: ChannelDelivery, note: str | None = None) ->
         .order_by(Identity.id)
         .limit(1)
     ).first()
-
     customer = session.get(Customer, conversation.customer_id)
     return (
         thread.channel if thread is not None else conversation.channel,
