@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "keys": "humantouch.commands.keys",
     "agents": "humantouch.commands.agents",
     "report": "humantouch.commands.report",
+    "email": "humantouch.commands.email",
 }
 
 

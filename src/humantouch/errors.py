@@ -12,6 +12,8 @@
     +-- ConflictError               the request conflicts with the current state (HT-CONFLICT)
     +-- AuthError                   no or an unknown credential (HT-AUTH)
     +-- ForbiddenError              the credential's role may not do this (HT-FORBIDDEN)
+    +-- RateLimitError              too many requests from one client; wait and retry (HT-RATE)
+    +-- DeliveryError               a channel could not deliver an outbound message (HT-CHANNEL)
 
 The HTTP layer maps these to status codes in one place (`api/errors.py`);
 the CLI prints `code: message (hint)` and exits non-zero.
@@ -85,3 +87,31 @@ class AuthError(HumantouchError):
 
 class ForbiddenError(HumantouchError):
     code = "HT-FORBIDDEN"
+
+
+class RateLimitError(HumantouchError):
+    code = "HT-RATE"
+
+    def __init__(self, message: str, *, retry_after: int, hint: str = "", code: str | None = None) -> None:
+        super().__init__(message, hint=hint or f"wait {retry_after} s and send again", code=code)
+        self.retry_after = retry_after
+
+
+class DeliveryError(HumantouchError):
+    """`permanent` failures are not retried (a refused address, a missing setting); `done` names the
+    steps of a multi-step delivery that did succeed, so a retry does not repeat them."""
+
+    code = "HT-CHANNEL"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        done: tuple[str, ...] = (),
+        hint: str = "",
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, code=code)
+        self.permanent = permanent
+        self.done = done

@@ -60,6 +60,26 @@ class Settings(BaseSettings):
     followup_due_working_days: int = Field(default=1, ge=0)
     cost_bot_contact_eur: float = Field(default=0.5, ge=0)
     cost_human_contact_eur: float = Field(default=6.0, ge=0)
+    # channels (docs/channels.md)
+    channel_webhook_secret: str | None = None
+    channel_webhook_reply_url: str | None = None
+    webchat_enabled: bool = False
+    webchat_max_chars: int = Field(default=2000, ge=1, le=20_000)
+    webchat_messages_per_minute: int = Field(default=10, ge=1)
+    webchat_ip_messages_per_minute: int = Field(default=30, ge=1)
+    webchat_polls_per_minute: int = Field(default=60, ge=1)
+    email_from: str | None = None
+    email_max_bytes: int = Field(default=1_048_576, ge=1024)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    chatwoot_url: str | None = None
+    chatwoot_api_token: str | None = None
+    chatwoot_webhook_secret: str | None = None
+    agent_language: Literal["nl", "en"] = "nl"
 
     @classmethod
     def settings_customise_sources(
@@ -127,6 +147,7 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError(f"webhook_secret must have at least {MIN_SECRET_LENGTH} characters", code="HT-CFG-WEBHOOK")
     if settings.survey_secret is not None and len(settings.survey_secret) < MIN_SECRET_LENGTH:
         raise ConfigError(f"survey_secret must have at least {MIN_SECRET_LENGTH} characters", code="HT-CFG-SURVEY")
+    check_channel_settings(settings)
     if not settings.production:
         return
     unsafe: list[str] = []
@@ -142,6 +163,10 @@ def check_settings(settings: Settings) -> None:
         unsafe.append("survey_secret is not set (survey links would die with every restart)")
     if settings.survey_sample_rate > 0 and not (settings.survey_base_url or "").startswith("https://"):
         unsafe.append("survey_base_url is not an https:// address customers can reach")
+    if settings.chatwoot_url and not settings.chatwoot_webhook_secret:
+        unsafe.append("Chatwoot webhooks are not signed (set chatwoot_webhook_secret)")
+    if settings.smtp_host and settings.smtp_username and not settings.smtp_starttls:
+        unsafe.append("the SMTP password would travel unencrypted (set smtp_starttls)")
     if unsafe:
         raise ConfigError(
             "production mode refuses: " + "; ".join(unsafe),
@@ -157,3 +182,36 @@ def sqlite_path(database_url: str) -> Path | None:
         return None
     rest = database_url[len(prefix) :].split("?", 1)[0]
     return Path(rest) if rest and rest != ":memory:" else None
+
+
+def check_channel_settings(settings: Settings) -> None:
+    """Channel settings that only make sense together (docs/channels.md)."""
+    if settings.channel_webhook_reply_url and not settings.channel_webhook_secret:
+        raise ConfigError(
+            "channel_webhook_reply_url is set but channel_webhook_secret is not",
+            hint="set HUMANTOUCH_CHANNEL_WEBHOOK_SECRET so the receiver can verify the replies",
+            code="HT-CFG-CHANNEL",
+        )
+    for name in ("channel_webhook_secret", "chatwoot_webhook_secret"):
+        value = getattr(settings, name)
+        if value is not None and len(value) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"{name} must have at least {MIN_SECRET_LENGTH} characters", code="HT-CFG-CHANNEL")
+    if settings.smtp_host and not settings.email_from:
+        raise ConfigError(
+            "smtp_host is set but email_from is not",
+            hint="set HUMANTOUCH_EMAIL_FROM, e.g. 'Klantenservice <service@example.nl>'",
+            code="HT-CFG-CHANNEL",
+        )
+    if bool(settings.smtp_username) != bool(settings.smtp_password):
+        raise ConfigError("set both smtp_username and smtp_password, or neither", code="HT-CFG-CHANNEL")
+    if settings.chatwoot_url:
+        if not settings.chatwoot_url.startswith(("https://", "http://")):
+            raise ConfigError(
+                f"chatwoot_url must start with https:// (got {settings.chatwoot_url!r})", code="HT-CFG-CHANNEL"
+            )
+        if not settings.chatwoot_api_token:
+            raise ConfigError(
+                "chatwoot_url is set but chatwoot_api_token is not",
+                hint="create an Agent Bot in Chatwoot and set HUMANTOUCH_CHATWOOT_API_TOKEN to its access token",
+                code="HT-CFG-CHANNEL",
+            )

@@ -22,6 +22,8 @@ class Receiver:
     calls: list[Call] = field(default_factory=list)
     # Status codes to answer with, in order; when used up, 200.
     statuses: list[int] = field(default_factory=list)
+    # Response bodies (JSON) to answer with, in order; when used up, an empty body.
+    bodies: list[bytes] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -35,9 +37,13 @@ def receiver() -> Iterator[Receiver]:
             with state.lock:
                 state.calls.append(Call(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 status = state.statuses.pop(0) if state.statuses else 200
+                payload = state.bodies.pop(0) if state.bodies else b""
             self.send_response(status)
-            self.send_header("Content-Length", "0")
+            self.send_header("Content-Length", str(len(payload)))
+            if payload:
+                self.send_header("Content-Type", "application/json")
             self.end_headers()
+            self.wfile.write(payload)
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
@@ -11,6 +11,8 @@ from humantouch import __version__, console
 from humantouch.api import errors
 from humantouch.api.limits import BodySizeLimit
 from humantouch.api.routes import agents, conversations, customers, health, messages
+from humantouch.api.routes import channels as channel_routes
+from humantouch.channels import Channel
 from humantouch.service import Service
 
 DEFAULT_MAX_REQUEST_BYTES = 65_536
@@ -21,6 +23,8 @@ def create_app(
     *,
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     on_shutdown: Sequence[Callable[[], None]] = (),
+    channels: Mapping[str, Channel] | None = None,
+    path_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -37,9 +41,10 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.service = svc
+    app.state.channels = dict(channels or {})
     errors.install(app)
     v1 = APIRouter(prefix="/v1")
-    for module in (messages, conversations, customers, agents, health):
+    for module in (messages, conversations, customers, agents, health, channel_routes):
         v1.include_router(module.router)
     from humantouch.api.routes import feedback
 
@@ -49,5 +54,5 @@ def create_app(
     from humantouch.feedback import web as survey_page
 
     app.include_router(survey_page.router)
-    app.add_middleware(BodySizeLimit, max_bytes=max_request_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=max_request_bytes, path_limits=path_limits)
     return app

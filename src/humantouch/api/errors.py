@@ -26,6 +26,8 @@ STATUS: tuple[tuple[type[errors.HumantouchError], int], ...] = (
     (errors.PlaybookError, 500),
     (errors.ConfigError, 500),
     (errors.ModelError, 500),
+    (errors.RateLimitError, 429),
+    (errors.DeliveryError, 502),
 )
 
 
@@ -51,6 +53,8 @@ async def _humantouch(request: Request, exc: errors.HumantouchError) -> JSONResp
         log.warning("%s %s: %s", request.method, request.url.path, exc)
     elif status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    elif isinstance(exc, errors.RateLimitError):
+        headers["Retry-After"] = str(exc.retry_after)
     elif status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc)
     return JSONResponse(error_body(exc.code, exc.message, exc.hint), status_code=status, headers=headers)

@@ -7,6 +7,7 @@ while it reads the body into a 400, so a limit enforced later could not answer 4
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,17 +15,23 @@ from humantouch.api.errors import error_body
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    """`path_limits` (path prefix -> bytes) override the limit for some endpoints, e.g. a larger one
+    for raw e-mails and a smaller one for the public web chat."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for prefix, n in self.path_limits.items() if path.startswith(prefix)), self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._too_large(send)
+        if declared is not None and declared > limit:
+            await self._too_large(send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -34,8 +41,8 @@ class BodySizeLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(send)
+            if size > limit:
+                await self._too_large(send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -52,11 +59,11 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, limit: int) -> None:
         payload = json.dumps(
             error_body(
                 "HT-IN-TOO-LARGE",
-                f"the request body is larger than {self.max_bytes} bytes",
+                f"the request body is larger than {limit} bytes",
                 "send a smaller message or raise max_request_bytes",
             )
         ).encode()

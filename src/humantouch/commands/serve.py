@@ -22,6 +22,7 @@ from humantouch.settings import Settings, load_settings
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from humantouch.channels.worker import DeliveryWorker
     from humantouch.service import Service
     from humantouch.service.batching import BatchingTriager
     from humantouch.storage import Database
@@ -83,6 +84,7 @@ def build(settings: Settings) -> Built:
     """One API process: database pool, engine (loaded once), batching triager, app."""
     from threadpoolctl import threadpool_limits
 
+    from humantouch import channels
     from humantouch.api import create_app
     from humantouch.engine import Engine
     from humantouch.service import Service
@@ -102,7 +104,13 @@ def build(settings: Settings) -> Built:
     from humantouch.feedback.config import FeedbackConfig
 
     svc = Service(db=db, engine=triager, webhook_targets=targets, feedback=FeedbackConfig.from_settings(settings))
-    app = create_app(svc, max_request_bytes=settings.max_request_bytes, on_shutdown=[triager.close, db.dispose])
+    app = create_app(
+        svc,
+        max_request_bytes=settings.max_request_bytes,
+        on_shutdown=[triager.close, db.dispose],
+        channels=channels.from_settings(settings),
+        path_limits=channel_path_limits(settings),
+    )
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",
         os.getpid(),
@@ -158,10 +166,16 @@ def serve(settings: Settings) -> int:
 
     stop = threading.Event()
     worker_thread = None
+    threads = []
     if settings.worker_in_serve:
         worker = Worker(db, config_from(settings))
         worker_thread = threading.Thread(target=worker.run_forever, args=(stop,), name="webhook-worker", daemon=True)
         worker_thread.start()
+        deliveries = delivery_worker(settings, db)
+        threads.append(
+            threading.Thread(target=deliveries.run_forever, args=(stop,), name="channel-worker", daemon=True)
+        )
+        threads[-1].start()
     elif settings.webhook_url:
         warn_if_no_worker(db)
 
@@ -194,6 +208,8 @@ def serve(settings: Settings) -> int:
         stop.set()
         if worker_thread is not None:
             worker_thread.join(timeout=10)
+        for thread in threads:
+            thread.join(timeout=10)
         db.dispose()
     return 0
 
@@ -222,3 +238,28 @@ def _as_env(settings: Settings) -> dict[str, str]:
         env[f"HUMANTOUCH_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     env |= {"HUMANTOUCH_DEMO": "false", "HUMANTOUCH_WORKER_IN_SERVE": "false", "HUMANTOUCH_API_PROCESSES": "1"}
     return env
+
+
+def channel_path_limits(settings: Settings) -> dict[str, int]:
+    """Request size limits of the channel endpoints: raw e-mails are larger, web-chat bodies smaller."""
+    return {
+        "/v1/channels/email/": settings.email_max_bytes,
+        "/v1/webchat/": settings.webchat_max_chars * 4 + 1024,
+    }
+
+
+def delivery_worker(settings: Settings, db: Database) -> DeliveryWorker:
+    """The channel delivery worker; it reads stored briefings only, so it needs no triage engine."""
+    from humantouch import channels
+    from humantouch.channels.handoff import NoTriage, briefing_source
+    from humantouch.channels.worker import DeliveryWorker
+    from humantouch.service import Service
+    from humantouch.webhooks import config_from
+
+    return DeliveryWorker(
+        db,
+        channels.from_settings(settings),
+        config_from(settings),
+        briefing=briefing_source(Service(db=db, engine=NoTriage())),
+        agent_language=settings.agent_language,
+    )

@@ -126,6 +126,9 @@ def reply(svc: Service, actor: Actor, conversation_id: str, text: str, agent_id:
         events.record_for(
             svc, session, conversation, "contact.replied", {"message_id": message.id, "agent_id": agent.id}, actor
         )
+        events.record_for(
+            svc, session, conversation, "message.outbound", {"message_id": message.id, "author": "agent"}, actor
+        )
         return {"message": views.message(message), "conversation": views.conversation(conversation)}
 
 

@@ -13,7 +13,15 @@ from humantouch.service import events, views
 from humantouch.service.context import Actor, Service
 from humantouch.service.identities import normalize
 from humantouch.storage import repository as repo
-from humantouch.storage.tables import Conversation, Customer, Identity, Message, new_id
+from humantouch.storage.tables import (
+    ChannelDelivery,
+    ChannelThread,
+    Conversation,
+    Customer,
+    Identity,
+    Message,
+    new_id,
+)
 
 PROFILE_FIELDS = (
     "name",
@@ -127,6 +135,8 @@ def merge(svc: Service, actor: Actor, into_id: str, from_id: str) -> dict[str, A
         session.execute(update(Identity).where(Identity.customer_id == source.id).values(customer_id=target.id))
         session.execute(update(Conversation).where(Conversation.customer_id == source.id).values(customer_id=target.id))
         session.execute(update(Message).where(Message.customer_id == source.id).values(customer_id=target.id))
+        for table in (ChannelThread, ChannelDelivery):  # channels: keep erasure by customer_id complete
+            session.execute(update(table).where(table.customer_id == source.id).values(customer_id=target.id))
         now = svc.clock()
         source.merged_into = target.id
         source.updated_at = now

@@ -1,4 +1,5 @@
-"""Appending to the event log, with the outbox rows for the events that go out as webhooks."""
+"""Appending to the event log, with the outbox rows for the events that go out as webhooks
+and the channel deliveries for outbound messages and handoffs (service/outbound.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from humantouch.service import outbound
 from humantouch.service.context import WEBHOOK_EVENTS, Actor, Service
 from humantouch.storage import repository as repo
 from humantouch.storage.tables import Conversation, Event
@@ -40,6 +42,7 @@ def record(
         actor=actor,
         targets=targets,
     )
+    outbound.enqueue(session, event)
     for path in EVENT_HOOKS.get(type_, ()):
         _hook(path)(svc, session, event)
     return event

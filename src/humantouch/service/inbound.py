@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
@@ -51,7 +52,11 @@ class Received:
     replayed: bool
 
 
-def receive(svc: Service, msg: InboundMessage) -> Received:
+def receive(
+    svc: Service, msg: InboundMessage, *, after_store: Callable[[Session, dict[str, Any]], None] | None = None
+) -> Received:
+    """`after_store(session, response)` runs inside the write transaction, after the message is
+    stored: channels record their thread id there, so it commits together with the message."""
     if not msg.text.strip():
         raise InputError("the message text is empty", code="HT-IN-EMPTY")
     kind, value = normalize(msg.sender_kind, msg.sender_value)
@@ -76,6 +81,8 @@ def receive(svc: Service, msg: InboundMessage) -> Received:
                 session.add(key_row)
                 session.flush()
             response = _store(svc, session, msg, kind, value, triage)
+            if after_store is not None:
+                after_store(session, response)
             if key_row is not None:
                 key_row.response = response
     except IntegrityError as exc:

@@ -331,3 +331,50 @@ class AgentPulse(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     work_preference: Mapped[str | None] = mapped_column(String(16))  # office | home | hybrid
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- channels ---
+
+
+class ChannelThread(Base):
+    """A channel's own id for a thread (an e-mail Message-ID, a Chatwoot conversation, a web-chat
+    session) with what an answer in that thread needs. The newest row of a conversation says
+    which channel its outbound messages go through. No foreign keys: erasure clears by customer_id."""
+
+    __tablename__ = "channel_threads"
+    __table_args__ = (UniqueConstraint("channel", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(300))
+    conversation_id: Mapped[str] = mapped_column(String(32), index=True)
+    customer_id: Mapped[str] = mapped_column(String(32), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChannelDelivery(Base):
+    """One outbound message or handoff to deliver through the conversation's channel; claimed by
+    the worker with a lease, like the webhook outbox."""
+
+    __tablename__ = "channel_deliveries"
+    __table_args__ = (Index("ix_channel_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(Integer, unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # message | handoff
+    conversation_id: Mapped[str] = mapped_column(String(32), index=True)
+    customer_id: Mapped[str] = mapped_column(String(32), index=True)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | skipped | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    progress: Mapped[list[Any]] = mapped_column(default=list)
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,7 +1,7 @@
 """Feedback: surveys, follow-up tasks and the agents' weekly pulse.
 
 Revision ID: 0004_feedback
-Revises: 0001
+Revises: 0003_channels
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = "0004_feedback"
-down_revision = "0001"
+down_revision = "0003_channels"
 branch_labels = None
 depends_on = None
 
