@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from humantouch import __version__
 from humantouch.api import errors
 from humantouch.api.limits import BodySizeLimit
-from humantouch.api.routes import agents, conversations, customers, health, messages
+from humantouch.api.routes import agents, conversations, customers, health, messages, privacy
 from humantouch.service import Service
 
 DEFAULT_MAX_REQUEST_BYTES = 65_536
@@ -39,7 +39,7 @@ def create_app(
     app.state.service = svc
     errors.install(app)
     v1 = APIRouter(prefix="/v1")
-    for module in (messages, conversations, customers, agents, health):
+    for module in (messages, conversations, customers, agents, health, privacy):
         v1.include_router(module.router)
     app.include_router(v1)
     app.add_middleware(BodySizeLimit, max_bytes=max_request_bytes)

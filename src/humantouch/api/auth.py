@@ -33,6 +33,7 @@ def require(permission: str) -> Callable[..., object]:
         return actor
 
     dependency.__name__ = f"require_{permission.replace(':', '_')}"
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the route-walking test
     return dependency
 
 
@@ -45,3 +46,7 @@ WritesCustomers = Annotated[Actor, Depends(require("customers:write"))]
 MergesCustomers = Annotated[Actor, Depends(require("customers:merge"))]
 ReadsAgents = Annotated[Actor, Depends(require("agents:read"))]
 WritesAgents = Annotated[Actor, Depends(require("agents:write"))]
+ReadsOriginals = Annotated[Actor, Depends(require("originals:read"))]
+ReadsAudit = Annotated[Actor, Depends(require("audit:read"))]
+ExportsCustomers = Annotated[Actor, Depends(require("customers:export"))]
+ErasesCustomers = Annotated[Actor, Depends(require("customers:erase"))]

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from humantouch.models import PROFILES
 from humantouch.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from humantouch.privacy.crypto import KeyRing
     from humantouch.service import Service
     from humantouch.service.batching import BatchingTriager
     from humantouch.storage import Database
@@ -99,7 +102,7 @@ def build(settings: Settings) -> Built:
         engine, max_batch=settings.triage_batch_size, max_wait=settings.triage_batch_wait_ms / 1000
     )
     targets = (settings.webhook_url,) if settings.webhook_url else ()
-    svc = Service(db=db, engine=triager, webhook_targets=targets)
+    svc = Service(db=db, engine=triager, webhook_targets=targets, data_keys=data_key_ring(settings))
     app = create_app(svc, max_request_bytes=settings.max_request_bytes, on_shutdown=[triager.close, db.dispose])
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",
@@ -109,6 +112,13 @@ def build(settings: Settings) -> Built:
         engine.load_seconds,
     )
     return Built(app, svc, triager)
+
+
+def data_key_ring(settings: Settings) -> KeyRing | None:
+    from humantouch.privacy.crypto import load_ring
+
+    secret = settings.data_keys.get_secret_value() if settings.data_keys is not None else None
+    return load_ring(secret, settings.data_key_file)
 
 
 def app_from_env() -> FastAPI:
@@ -211,6 +221,8 @@ def _as_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump().items():
         if value is None:
             continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         env[f"HUMANTOUCH_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     env |= {"HUMANTOUCH_DEMO": "false", "HUMANTOUCH_WORKER_IN_SERVE": "false", "HUMANTOUCH_API_PROCESSES": "1"}
     return env

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from humantouch.privacy.crypto import KeyRing
 from humantouch.service.ports import Triager
 from humantouch.storage import Database, utcnow
 
@@ -33,6 +34,8 @@ class Service:
     # Where outgoing webhooks go; each event of WEBHOOK_EVENTS gets one outbox row per target.
     webhook_targets: tuple[str, ...] = ()
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Encrypts the originals of masked messages; None keeps no originals (humantouch.privacy).
+    data_keys: KeyRing | None = None
 
     def sla_minutes(self, channel: str, priority: str) -> int:
         return int(self.engine.playbook.sla_minutes(channel, priority))
