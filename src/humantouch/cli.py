@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "worker": "humantouch.commands.worker",
     "db": "humantouch.commands.db",
     "keys": "humantouch.commands.keys",
+    "audit": "humantouch.commands.audit",
 }
 
 

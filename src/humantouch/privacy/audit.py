@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from humantouch.service.context import Actor, Service
 from humantouch.storage.tables import AuditEntry
 
 GENESIS = "0" * 64
@@ -143,3 +144,14 @@ def entries(
     if target_id:
         query = query.where(AuditEntry.target_id == target_id)
     return [view(e) for e in session.scalars(query)]
+
+
+def viewed(svc: Service, actor: Actor | None, action: str, target_type: str, target_id: str, **details: Any) -> None:
+    """Audit a read in its own short write transaction (reads run in read transactions).
+
+    `actor` None is an internal call (no person looked), which is not audited.
+    """
+    if actor is None:
+        return
+    with svc.db.write() as session:
+        record(session, actor.label, action, target_type, target_id, details, now=svc.clock())

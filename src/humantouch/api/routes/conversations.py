@@ -47,7 +47,7 @@ def get_conversation(
     actor: ReadsConversations,
     svc: ServiceDep,
 ) -> dict[str, Any]:
-    return conv.timeline(svc, conversation_id)
+    return conv.timeline(svc, conversation_id, actor)
 
 
 @router.post("/conversations/{conversation_id}/reply", status_code=201)
