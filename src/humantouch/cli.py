@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "db": "humantouch.commands.db",
     "keys": "humantouch.commands.keys",
     "audit": "humantouch.commands.audit",
+    "purge": "humantouch.commands.purge",
 }
 
 

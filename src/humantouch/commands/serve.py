@@ -164,6 +164,9 @@ def serve(settings: Settings) -> int:
         worker = Worker(db, config_from(settings))
         worker_thread = threading.Thread(target=worker.run_forever, args=(stop,), name="webhook-worker", daemon=True)
         worker_thread.start()
+        from humantouch.commands.worker import start_purger
+
+        start_purger(db, settings, stop)
     elif settings.webhook_url:
         warn_if_no_worker(db)
 

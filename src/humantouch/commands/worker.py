@@ -6,9 +6,14 @@ import argparse
 import logging
 import signal
 import threading
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from humantouch.errors import ConfigError
-from humantouch.settings import load_settings
+from humantouch.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from humantouch.storage import Database
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,6 +21,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--once", action="store_true", help="drain what is due now and exit")
     parser.add_argument("--database-url", help="override HUMANTOUCH_DATABASE_URL")
     parser.set_defaults(run=run)
+
+
+def start_purger(db: Database, settings: Settings, stop: threading.Event) -> threading.Thread:
+    """Retention runs beside the outbox worker, every purge_interval_minutes (humantouch.privacy.retention)."""
+    from humantouch.privacy import retention
+
+    thread = threading.Thread(
+        target=retention.run_forever,
+        args=(db, retention.policy_from(settings), timedelta(minutes=settings.purge_interval_minutes), stop),
+        name="retention-purge",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        start_purger(db, settings, stop)
         worker.run_forever(stop)
     finally:
         worker.close()
