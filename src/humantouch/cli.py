@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "keys": "humantouch.commands.keys",
     "audit": "humantouch.commands.audit",
     "purge": "humantouch.commands.purge",
+    "customers": "humantouch.commands.customers",
 }
 
 

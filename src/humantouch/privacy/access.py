@@ -16,14 +16,15 @@ from sqlalchemy import select
 
 from humantouch import __version__
 from humantouch.privacy import audit, holdings
-from humantouch.privacy.crypto import DecryptionError, Sealed
+from humantouch.privacy.crypto import DecryptionError, KeyRing, Sealed
 from humantouch.privacy.messages import aad
-from humantouch.service.context import Actor, Service
+from humantouch.service.context import Actor
+from humantouch.storage import Database
 from humantouch.storage.tables import MessageOriginal
 
 
-def export(svc: Service, actor: Actor, customer_id: str) -> dict[str, Any]:
-    with svc.db.write() as session:
+def export(db: Database, keys: KeyRing | None, actor: Actor, customer_id: str, now: datetime) -> dict[str, Any]:
+    with db.write() as session:
         held = holdings.find(session, customer_id)
         tables: dict[str, list[dict[str, Any]]] = {}
         for table in held.tables():
@@ -33,8 +34,7 @@ def export(svc: Service, actor: Actor, customer_id: str) -> dict[str, Any]:
         originals = tables.get("message_originals", [])
         for row in originals:
             row.pop("ciphertext", None)
-            row["text"] = _original(svc, session.get(MessageOriginal, row["message_id"]))
-        now = svc.clock()
+            row["text"] = _original(keys, session.get(MessageOriginal, row["message_id"]))
         audit.record(
             session,
             actor.label,
@@ -53,11 +53,11 @@ def export(svc: Service, actor: Actor, customer_id: str) -> dict[str, Any]:
         }
 
 
-def _original(svc: Service, row: MessageOriginal | None) -> str | None:
-    if row is None or svc.data_keys is None:
+def _original(keys: KeyRing | None, row: MessageOriginal | None) -> str | None:
+    if row is None or keys is None:
         return None
     try:
-        return svc.data_keys.decrypt(Sealed(row.key_id, row.ciphertext), aad(row.message_id))
+        return keys.decrypt(Sealed(row.key_id, row.ciphertext), aad(row.message_id))
     except DecryptionError:
         return None
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from humantouch.privacy import audit, holdings
-from humantouch.service.context import Actor, Service
+from humantouch.service.context import Actor
+from humantouch.storage import Database
 from humantouch.storage.tables import Customer, Erasure
 
 ERASURE_HOOKS: dict[str, str] = {}
@@ -27,8 +29,8 @@ ERASURE_HOOKS: dict[str, str] = {}
 Hook = Callable[[Session, Sequence[str]], int]
 
 
-def erase(svc: Service, actor: Actor, customer_id: str) -> dict[str, Any]:
-    with svc.db.write() as session:
+def erase(db: Database, actor: Actor, customer_id: str, now: datetime) -> dict[str, Any]:
+    with db.write() as session:
         held = holdings.find(session, customer_id)
         counts: dict[str, int] = {}
         # A merged customer points at the one it was merged into; unhook before deleting either.
@@ -49,7 +51,6 @@ def erase(svc: Service, actor: Actor, customer_id: str) -> dict[str, Any]:
             removed = _hook(path)(session, held.customer_ids)
             if removed:
                 counts[f"hook:{name}"] = removed
-        now = svc.clock()
         row = Erasure(erased_at=now, rows=counts)
         session.add(row)
         session.flush()

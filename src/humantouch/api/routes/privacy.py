@@ -41,10 +41,10 @@ def get_audit(
 @router.delete("/customers/{customer_id}")
 def delete_customer(customer_id: str, actor: ErasesCustomers, svc: ServiceDep) -> dict[str, Any]:
     """Erase the customer everywhere (right to erasure); only anonymous counts remain."""
-    return erasure.erase(svc, actor, customer_id)
+    return erasure.erase(svc.db, actor, customer_id, svc.clock())
 
 
 @router.get("/customers/{customer_id}/export")
 def get_export(customer_id: str, actor: ExportsCustomers, svc: ServiceDep) -> dict[str, Any]:
     """Everything held about the customer as JSON (right of access); audited."""
-    return access.export(svc, actor, customer_id)
+    return access.export(svc.db, svc.data_keys, actor, customer_id, svc.clock())

@@ -1,0 +1,59 @@
+"""`humantouch customers erase|export ID`: the right to erasure and the right of access from the shell.
+
+Both are audited with the actor `cli:<user>`, so a request handled by an operator shows up in
+the audit log like one through the API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+
+from humantouch.settings import load_settings
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("customers", help="erase a customer, or export everything held about one")
+    parser.add_argument("action", choices=["erase", "export"])
+    parser.add_argument("customer_id")
+    parser.add_argument("--yes", action="store_true", help="erase without asking")
+    parser.add_argument("--database-url", help="override HUMANTOUCH_DATABASE_URL")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from humantouch.commands.serve import data_key_ring
+    from humantouch.privacy import access, erasure
+    from humantouch.service import Actor
+    from humantouch.storage import Database, utcnow
+
+    settings = load_settings(database_url=args.database_url)
+    actor = Actor(key_id=f"cli:{_user()}", role="admin")
+    db = Database(settings.database_url)
+    try:
+        db.check_migrated()
+        if args.action == "export":
+            document = access.export(db, data_key_ring(settings), actor, args.customer_id, utcnow())
+            json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+            print()
+            return 0
+        if not args.yes:
+            answer = input(f"erase customer {args.customer_id} and everything about them? this cannot be undone [y/N] ")
+            if answer.strip().lower() not in ("y", "yes", "j", "ja"):
+                print("nothing erased")
+                return 1
+        result = erasure.erase(db, actor, args.customer_id, utcnow())
+    finally:
+        db.dispose()
+    total = sum(result["rows"].values())
+    print(f"erased customer {args.customer_id}: {total} rows ({json.dumps(result['rows'], sort_keys=True)})")
+    return 0
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
