@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from humantouch import errors
+from humantouch import errors, logredact
+from humantouch.api.ratelimit import RateLimitedError
 
 log = logging.getLogger("humantouch.api")
 
 # First match wins, so subclasses come before their parents.
 STATUS: tuple[tuple[type[errors.HumantouchError], int], ...] = (
+    (RateLimitedError, 429),
     (errors.NotMigratedError, 503),
     (errors.UnavailableError, 503),
     (errors.StorageError, 500),
@@ -38,6 +41,7 @@ def error_body(code: str, message: str, hint: str = "", **extra: object) -> dict
 
 
 def install(app: FastAPI) -> None:
+    logredact.install()
     app.add_exception_handler(errors.HumantouchError, _humantouch)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
@@ -51,8 +55,10 @@ async def _humantouch(request: Request, exc: errors.HumantouchError) -> JSONResp
         log.warning("%s %s: %s", request.method, request.url.path, exc)
     elif status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    elif status == 429:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after if isinstance(exc, RateLimitedError) else 1)))
     elif status >= 500:
-        log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc)
+        log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc)  # messages withheld: logredact
     return JSONResponse(error_body(exc.code, exc.message, exc.hint), status_code=status, headers=headers)
 
 

@@ -87,6 +87,7 @@ def build(settings: Settings) -> Built:
     from threadpoolctl import threadpool_limits
 
     from humantouch.api import create_app
+    from humantouch.api.ratelimit import Limit
     from humantouch.engine import Engine
     from humantouch.service import Service
     from humantouch.service.batching import BatchingTriager
@@ -103,7 +104,12 @@ def build(settings: Settings) -> Built:
     )
     targets = (settings.webhook_url,) if settings.webhook_url else ()
     svc = Service(db=db, engine=triager, webhook_targets=targets, data_keys=data_key_ring(settings))
-    app = create_app(svc, max_request_bytes=settings.max_request_bytes, on_shutdown=[triager.close, db.dispose])
+    app = create_app(
+        svc,
+        max_request_bytes=settings.max_request_bytes,
+        on_shutdown=[triager.close, db.dispose],
+        rate_limit=Limit(settings.rate_limit_per_minute, settings.rate_limit_burst),
+    )
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",
         os.getpid(),

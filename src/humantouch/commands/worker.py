@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from humantouch import logredact
 from humantouch.errors import ConfigError
 from humantouch.settings import Settings, load_settings
 
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
             code="HT-CFG-WEBHOOK",
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logredact.install()
     db = Database(settings.database_url, pool_size=2)
     db.check_migrated()
     worker = Worker(db, config_from(settings))
