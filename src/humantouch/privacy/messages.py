@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from humantouch.errors import ForbiddenError, NotFoundError
 from humantouch.playbook import StoragePolicy
 from humantouch.privacy import audit
-from humantouch.privacy.crypto import Sealed
+from humantouch.privacy.crypto import KeyRing, Sealed
 from humantouch.privacy.masking import mask, scrub, special_words
 from humantouch.records import Triage
 from humantouch.service.context import Actor, Service
+from humantouch.storage import Database
 from humantouch.storage.tables import Conversation, Message, MessageOriginal
 
 
@@ -111,3 +113,33 @@ def outgoing(
         out["message"] = {**out["message"], "text": None, "text_withheld": "special_category"}
     out["special_categories"] = list(conversation.special_categories)
     return out
+
+
+def rotate(db: Database, ring: KeyRing, batch: int = 200) -> int:
+    """Re-encrypt every original not under the ring's active key; safe to stop and run again."""
+    done = 0
+    while True:
+        with db.write() as session:
+            rows = session.scalars(
+                select(MessageOriginal)
+                .where(MessageOriginal.key_id != ring.active)
+                .order_by(MessageOriginal.message_id)
+                .limit(batch)
+                .with_for_update()
+            ).all()
+            for row in rows:
+                plain = ring.decrypt(Sealed(row.key_id, row.ciphertext), aad(row.message_id))
+                sealed = ring.encrypt(plain, aad(row.message_id))
+                row.key_id, row.ciphertext = sealed.key_id, sealed.blob
+        done += len(rows)
+        if len(rows) < batch:
+            return done
+
+
+def key_usage(db: Database) -> dict[str, int]:
+    """How many originals each key id protects: a key may leave the ring when its count is 0."""
+    with db.read() as session:
+        rows = session.execute(
+            select(MessageOriginal.key_id, func.count()).group_by(MessageOriginal.key_id)
+        ).all()
+    return {key_id: int(n) for key_id, n in rows}
