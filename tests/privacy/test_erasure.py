@@ -215,6 +215,8 @@ def test_customers_command(
     upgrade(db.engine)
     local = Service(db=db, engine=svc.engine)
     cid = customers.create(local, ADMIN, {"name": NAME}, [("email", OLD_EMAIL)])["id"]
+    assert main(["customers", "find", f"email:{OLD_EMAIL.upper()}", "--database-url", url]) == 0
+    assert capsys.readouterr().out.strip() == cid
     assert main(["customers", "export", cid, "--database-url", url]) == 0
     assert NAME in capsys.readouterr().out
     monkeypatch.setattr("builtins.input", lambda _: "n")
@@ -223,4 +225,5 @@ def test_customers_command(
     assert "erased customer" in capsys.readouterr().out
     assert _scan(db, [NAME, OLD_EMAIL]) == []
     assert main(["customers", "erase", cid, "--yes", "--database-url", url]) == 2
+    assert main(["customers", "find", f"email:{OLD_EMAIL}", "--database-url", url]) == 1
     db.dispose()

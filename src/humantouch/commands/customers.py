@@ -1,4 +1,5 @@
-"""`humantouch customers erase|export ID`: the right to erasure and the right of access from the shell.
+"""`humantouch customers find|erase|export`: find a customer by e-mail, phone, social handle or customer
+number, and answer an erasure or access request from the shell.
 
 Both are audited with the actor `cli:<user>`, so a request handled by an operator shows up in
 the audit log like one through the API.
@@ -10,14 +11,18 @@ import argparse
 import getpass
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from humantouch.settings import load_settings
+
+if TYPE_CHECKING:
+    from humantouch.storage import Database
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("customers", help="erase a customer, or export everything held about one")
-    parser.add_argument("action", choices=["erase", "export"])
-    parser.add_argument("customer_id")
+    parser.add_argument("action", choices=["find", "erase", "export"])
+    parser.add_argument("customer_id", help="the customer id; for find: KIND:VALUE, e.g. email:ria@example.nl")
     parser.add_argument("--yes", action="store_true", help="erase without asking")
     parser.add_argument("--database-url", help="override HUMANTOUCH_DATABASE_URL")
     parser.set_defaults(run=run)
@@ -34,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     try:
         db.check_migrated()
+        if args.action == "find":
+            return _find(db, args.customer_id)
         if args.action == "export":
             document = access.export(db, data_key_ring(settings), actor, args.customer_id, utcnow())
             json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
@@ -49,6 +56,22 @@ def run(args: argparse.Namespace) -> int:
         db.dispose()
     total = sum(result["rows"].values())
     print(f"erased customer {args.customer_id}: {total} rows ({json.dumps(result['rows'], sort_keys=True)})")
+    return 0
+
+
+def _find(db: Database, wanted: str) -> int:
+    from humantouch.service.identities import normalize
+    from humantouch.storage import repository as repo
+
+    kind, _, value = wanted.partition(":")
+    kind, value = normalize(kind, value)
+    with db.read() as session:
+        identity = repo.find_identity(session, kind, value)
+        customer_id = repo.live_customer(session, identity.customer_id).id if identity else None
+    if customer_id is None:
+        print(f"no customer has {kind}:{value}")
+        return 1
+    print(customer_id)
     return 0
 
 
