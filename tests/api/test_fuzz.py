@@ -46,7 +46,14 @@ def test_no_server_errors(label: str, tmp_path: Path, engine: Engine) -> None:
     assert operation is not None
     failures: list[str] = []
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    # Derandomised: the same cases every run, so the gate is stable; raise EXAMPLES locally to dig deeper.
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operation.as_strategy())
     def check(case: Any) -> None:
         response = case.call(headers=auth)

@@ -1,6 +1,8 @@
 """A small in-process rate limiter for public endpoints: one token bucket per client address.
 
-Use it as a dependency on any route that needs no key (health, the web chat, the survey page):
+Use it as a dependency on every route that needs no key (health, the web chat, the survey page,
+signed inbound webhooks); the route-walking security test refuses a route that has neither a
+permission nor this limiter:
 
     from humantouch.api.ratelimit import PublicRateLimit
 
@@ -109,6 +111,9 @@ def rate_limited(name: str, *, per_minute: float | None = None, burst: int | Non
             raise RateLimitedError(wait)
 
     dependency.__name__ = f"rate_limited_{name}"
+    # Marks the route as public on purpose: tests/api/test_security.py accepts a route without a
+    # permission only when it carries this limiter.
+    dependency.public = True  # type: ignore[attr-defined]
     return dependency
 
 

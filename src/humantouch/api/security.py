@@ -2,7 +2,7 @@
 
 The API and the console serve everything from this origin, so the policy is `default-src 'self'`.
 FastAPI's interactive docs load Swagger UI / ReDoc from a CDN with inline scripts; only those two
-pages get a policy that allows that. HSTS is sent only over https (it would pin a plain-http
+pages get a policy that allows that (`POLICIES`). HSTS is sent only over https (it would pin a plain-http
 development server to a scheme it does not speak).
 """
 
@@ -17,7 +17,9 @@ DOCS_CSP = (
     "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
     "font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; frame-ancestors 'none'"
 )
-DOCS_PATHS = ("/docs", "/redoc")
+# Path prefix -> policy, first match wins; everything else gets CSP. A part of humantouch whose pages
+# need more (Plotly injects <style> elements: style-src 'unsafe-inline') adds its prefix here.
+POLICIES: dict[str, str] = {"/docs": DOCS_CSP, "/redoc": DOCS_CSP}
 HSTS = "max-age=31536000; includeSubDomains"
 
 BASE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
@@ -38,7 +40,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else CSP
+        csp = next((policy for prefix, policy in POLICIES.items() if path.startswith(prefix)), CSP)
         extra = [*BASE_HEADERS, (b"content-security-policy", csp.encode())]
         if scope.get("scheme") == "https":
             extra.append((b"strict-transport-security", HSTS.encode()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from humantouch.api.auth import ErasesCustomers, ExportsCustomers, ReadsAudit, ReadsOriginals, ServiceDep
 from humantouch.privacy import access, audit, erasure
@@ -13,8 +13,13 @@ from humantouch.privacy import messages as privacy_messages
 router = APIRouter(tags=["privacy"])
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
 @router.get("/messages/{message_id}/original")
-def get_original(message_id: int, actor: ReadsOriginals, svc: ServiceDep) -> dict[str, Any]:
+def get_original(
+    message_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: ReadsOriginals, svc: ServiceDep
+) -> dict[str, Any]:
     """The unmasked text of a message, while it is kept; every read is audited."""
     return privacy_messages.read_original(svc, actor, message_id)
 
@@ -24,7 +29,7 @@ def get_audit(
     actor: ReadsAudit,
     svc: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     action: Annotated[str | None, Query(max_length=48)] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
     verify: Annotated[bool, Query(description="also check the whole hash chain")] = False,
