@@ -54,3 +54,20 @@ def test_special_words_hide_what_revealed_a_category() -> None:
     triage = {"language": "nl", "special_categories": [{"type": "health", "text": "kanker"}]}
     doc = {"reasons": [{"evidence": "mentions health: kanker"}]}
     assert scrub(doc, special_words(triage)) == {"reasons": [{"evidence": "mentions health: [GEZONDHEID]"}]}
+
+
+def test_the_storage_policy_is_validated() -> None:
+    from humantouch.errors import PlaybookError
+    from humantouch.playbook import packaged_yaml, parse_playbook
+
+    data = packaged_yaml("default_playbook.yaml")
+    assert parse_playbook(data, "<default>").storage == StoragePolicy()
+    for bad, field in (
+        ({"mask": ["IBAN", "SHOE_SIZE"]}, "storage.mask"),
+        ({"original_days": 0}, "storage.original_days"),
+        ({"original_roles": ["integration"]}, "storage.original_roles"),
+        ({"keep_forever": True}, "storage.keep_forever"),
+    ):
+        with pytest.raises(PlaybookError) as info:
+            parse_playbook({**data, "storage": bad}, "<test>")
+        assert info.value.field.startswith(field), (bad, info.value.field)

@@ -25,6 +25,16 @@ class Canaries:
 canaries = Canaries()
 
 
+def _demo_canaries() -> None:
+    """The demo data is personal data too: its names, identities and whole message texts."""
+    from humantouch.service.demo import CUSTOMERS, MESSAGES
+
+    for fields, identities in CUSTOMERS:
+        canaries.add(str(fields.get("name") or ""), *(value for _, value in identities))
+    for _channel, _kind, value, text in MESSAGES:
+        canaries.add(value, text)
+
+
 class LogScan(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
@@ -49,6 +59,7 @@ _scan = LogScan()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _demo_canaries()
     root = logging.getLogger()
     root.addHandler(_scan)
     # INFO and up from everything; SQLAlchemy's own loggers stay quiet (they would echo SQL).

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from humantouch.privacy import audit, holdings
 from humantouch.service.context import Actor
 from humantouch.storage import Database
+from humantouch.storage import repository as repo
 from humantouch.storage.tables import Customer, Erasure
 
 ERASURE_HOOKS: dict[str, str] = {}
@@ -31,6 +32,10 @@ Hook = Callable[[Session, Sequence[str]], int]
 
 def erase(db: Database, actor: Actor, customer_id: str, now: datetime) -> dict[str, Any]:
     with db.write() as session:
+        # Lock the customer first, so a message arriving meanwhile is either in before us (and
+        # erased) or waits and finds no customer (and starts a new, unknown one).
+        if session.get(Customer, customer_id) is not None:
+            repo.lock_customer(session, repo.live_customer(session, customer_id).id)
         held = holdings.find(session, customer_id)
         counts: dict[str, int] = {}
         # A merged customer points at the one it was merged into; unhook before deleting either.
