@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("customers", help="erase a customer, or export everything held about one")
+    parser = subparsers.add_parser("customers", help="find, erase or export a customer")
     parser.add_argument("action", choices=["find", "erase", "export"])
     parser.add_argument("customer_id", help="the customer id; for find: KIND:VALUE, e.g. email:ria@example.nl")
     parser.add_argument("--yes", action="store_true", help="erase without asking")

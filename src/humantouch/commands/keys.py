@@ -13,7 +13,7 @@ from humantouch.storage import Database
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("keys", help="create or revoke API keys")
+    parser = subparsers.add_parser("keys", help="create or revoke API keys; new and rotate data keys")
     actions = parser.add_subparsers(dest="action", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--database-url", help="override HUMANTOUCH_DATABASE_URL")
