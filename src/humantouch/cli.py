@@ -25,6 +25,9 @@ COMMANDS: dict[str, str] = {
     "agents": "humantouch.commands.agents",
     "report": "humantouch.commands.report",
     "email": "humantouch.commands.email",
+    "audit": "humantouch.commands.audit",
+    "purge": "humantouch.commands.purge",
+    "customers": "humantouch.commands.customers",
 }
 
 

@@ -149,6 +149,56 @@ class ClassifierSpec(_Model):
         return v
 
 
+MASKABLE = (
+    "IBAN",
+    "BSN",
+    "PHONE",
+    "EMAIL",
+    "POSTCODE",
+    "LICENSE_PLATE",
+    "MONEY",
+    "DATE",
+    "ORDER_NUMBER",
+    "CUSTOMER_NUMBER",
+    "POLICY_NUMBER",
+    "CLAIM_NUMBER",
+    "INVOICE_NUMBER",
+    "REFERENCE",
+)
+SPECIAL_CATEGORIES = (
+    "health",
+    "religion",
+    "ethnicity",
+    "sexual_orientation",
+    "politics",
+    "union_membership",
+    "biometrics",
+    "criminal_record",
+)
+
+
+class StoragePolicy(_Model):
+    """What is kept of a message: masked text always; the original only encrypted, only for a while."""
+
+    # Entity types replaced by a placeholder in the stored text (and in the stored analysis).
+    mask: tuple[str, ...] = ("IBAN", "BSN", "PHONE", "EMAIL", "POSTCODE", "LICENSE_PLATE")
+    keep_original: bool = True
+    original_days: int = Field(30, ge=1, le=3650)
+    # Roles that may read an original (each read is audited); the role also needs `originals:read`.
+    original_roles: tuple[Literal["agent", "supervisor", "admin"], ...] = ("supervisor", "admin")
+    # GDPR art. 9 categories: details (words, message text) leave the service only if allowed here.
+    special_categories_in_webhooks: bool = False
+    special_categories_in_exports: bool = False
+
+    @field_validator("mask")
+    @classmethod
+    def _mask(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [t for t in v if t not in MASKABLE and t not in SPECIAL_CATEGORIES]
+        if unknown:
+            raise ValueError(f"unknown entity types {', '.join(unknown)}; known: {', '.join(MASKABLE)}")
+        return v
+
+
 class Playbook(_Model):
     name: str
     version: int = 1
@@ -166,6 +216,7 @@ class Playbook(_Model):
     intents: dict[str, IntentSpec]
     # Feedback surveys skip bereavement and safety conversations unless this is true (docs/feedback.md).
     surveys_in_sensitive_conversations: bool = False
+    storage: StoragePolicy = StoragePolicy()
     source: str = Field("", exclude=True)
 
     @field_validator("intents")

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from humantouch.errors import ConfigError
@@ -80,6 +80,20 @@ class Settings(BaseSettings):
     chatwoot_api_token: str | None = None
     chatwoot_webhook_secret: str | None = None
     agent_language: Literal["nl", "en"] = "nl"
+    # --- privacy ---
+    data_keys: SecretStr | None = None
+    data_key_file: str | None = None
+    retention_messages_days: int = Field(default=365, ge=1)
+    retention_originals_days: int = Field(default=30, ge=1)
+    retention_analyses_days: int = Field(default=90, ge=1)
+    retention_surveys_days: int = Field(default=730, ge=1)
+    retention_audit_days: int = Field(default=2190, ge=1)
+    retention_outbox_days: int = Field(default=30, ge=1)
+    retention_events_days: int = Field(default=365, ge=1)
+    retention_idempotency_days: int = Field(default=7, ge=1)
+    purge_interval_minutes: float = Field(default=60.0, gt=0)
+    rate_limit_per_minute: float = Field(default=60.0, gt=0)
+    rate_limit_burst: int = Field(default=20, ge=1)
 
     @classmethod
     def settings_customise_sources(
@@ -148,6 +162,8 @@ def check_settings(settings: Settings) -> None:
     if settings.survey_secret is not None and len(settings.survey_secret) < MIN_SECRET_LENGTH:
         raise ConfigError(f"survey_secret must have at least {MIN_SECRET_LENGTH} characters", code="HT-CFG-SURVEY")
     check_channel_settings(settings)
+    if settings.data_keys is not None and settings.data_key_file:
+        raise ConfigError("set data_keys or data_key_file, not both", code="HT-CFG-DATAKEY")
     if not settings.production:
         return
     unsafe: list[str] = []

@@ -165,7 +165,8 @@ class Worker:
             ok = self._finish(item, sent=True, now=now)
             stats.sent += ok
         elif item.attempts >= self.config.max_attempts:
-            log.warning("webhook %s to %s gave up after %d attempts: %s", event.id, item.target, item.attempts, error)
+            target = _redact(item.target)
+            log.warning("webhook %s to %s gave up after %d attempts: %s", event.id, target, item.attempts, error)
             ok = self._finish(item, sent=False, now=now, error=error)
             stats.dead += ok
         else:
@@ -185,6 +186,12 @@ class Worker:
     ) -> bool:
         with self.db.write() as session:
             return repo.finish_delivery(session, item.id, self.name, sent=sent, now=now, error=error, retry_at=retry_at)
+
+
+def _redact(url: str) -> str:
+    """A target for the log: scheme, host and path; a token in the query or user info stays out."""
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.host}{f':{parsed.port}' if parsed.port else ''}{parsed.path}"
 
 
 def config_from(settings: Settings) -> WorkerConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,30 @@ def test_pages_need_a_session(site: Site) -> None:
     r = site.client.get("/console/queue")
     assert r.status_code == 303
     assert r.headers["location"].startswith("/console/login?next=%2Fconsole%2Fqueue")
+
+
+OPEN_PAGES = {"/console/login", "/console/language/{code}", "/console/static/{name}"}
+
+
+def test_every_console_route_but_sign_in_needs_a_session(site: Site) -> None:
+    """The console authenticates people by session, not API key: walk every console route."""
+    from fastapi.routing import APIRoute
+
+    from tests.api.test_security import walk
+
+    checked = 0
+    for path, route, _ in walk(site.client.app.routes):  # type: ignore[attr-defined]
+        if not isinstance(route, APIRoute) or not path.startswith("/console") or path in OPEN_PAGES:
+            continue
+        url = re.sub(r"{[^}]+}", "1", path)
+        for method in route.methods:
+            r = site.client.request(method, url, data={})
+            # GET pages send a stranger to the sign-in page; forms are refused (no session, no CSRF).
+            assert r.status_code in (303, 403), (method, path, r.status_code)
+            if r.status_code == 303:
+                assert r.headers["location"].startswith("/console/login"), (method, path)
+            checked += 1
+    assert checked >= 11  # home, queue, rows, conversation, actions, follow-ups, call-backs, leads pages, logout
 
 
 def test_sign_in_sets_a_safe_cookie_and_wrong_password_is_refused(site: Site) -> None:

@@ -10,8 +10,10 @@ from fastapi import APIRouter, FastAPI
 from humantouch import __version__, console
 from humantouch.api import errors
 from humantouch.api.limits import BodySizeLimit
-from humantouch.api.routes import agents, conversations, customers, health, messages
+from humantouch.api.ratelimit import DEFAULT_LIMIT, Limit
+from humantouch.api.routes import agents, conversations, customers, health, messages, privacy
 from humantouch.api.routes import channels as channel_routes
+from humantouch.api.security import SecurityHeaders
 from humantouch.channels import Channel
 from humantouch.service import Service
 
@@ -25,6 +27,7 @@ def create_app(
     on_shutdown: Sequence[Callable[[], None]] = (),
     channels: Mapping[str, Channel] | None = None,
     path_limits: Mapping[str, int] | None = None,
+    rate_limit: Limit = DEFAULT_LIMIT,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,9 +45,10 @@ def create_app(
     )
     app.state.service = svc
     app.state.channels = dict(channels or {})
+    app.state.rate_limit = rate_limit
     errors.install(app)
     v1 = APIRouter(prefix="/v1")
-    for module in (messages, conversations, customers, agents, health, channel_routes):
+    for module in (messages, conversations, customers, agents, health, channel_routes, privacy):
         v1.include_router(module.router)
     from humantouch.api.routes import feedback
 
@@ -55,4 +59,5 @@ def create_app(
 
     app.include_router(survey_page.router)
     app.add_middleware(BodySizeLimit, max_bytes=max_request_bytes, path_limits=path_limits)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -33,6 +33,7 @@ def require(permission: str) -> Callable[..., object]:
         return actor
 
     dependency.__name__ = f"require_{permission.replace(':', '_')}"
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the route-walking test
     return dependency
 
 
@@ -48,3 +49,7 @@ WritesAgents = Annotated[Actor, Depends(require("agents:write"))]
 ReadsFeedback = Annotated[Actor, Depends(require("feedback:read"))]
 ActsOnFollowups = Annotated[Actor, Depends(require("followups:act"))]
 WritesPulse = Annotated[Actor, Depends(require("pulse:write"))]
+ReadsOriginals = Annotated[Actor, Depends(require("originals:read"))]
+ReadsAudit = Annotated[Actor, Depends(require("audit:read"))]
+ExportsCustomers = Annotated[Actor, Depends(require("customers:export"))]
+ErasesCustomers = Annotated[Actor, Depends(require("customers:erase"))]

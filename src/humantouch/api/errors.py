@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from humantouch import errors
+from humantouch import errors, logredact
 
 log = logging.getLogger("humantouch.api")
 
@@ -40,6 +41,7 @@ def error_body(code: str, message: str, hint: str = "", **extra: object) -> dict
 
 
 def install(app: FastAPI) -> None:
+    logredact.install()
     app.add_exception_handler(errors.HumantouchError, _humantouch)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
@@ -54,9 +56,9 @@ async def _humantouch(request: Request, exc: errors.HumantouchError) -> JSONResp
     elif status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     elif isinstance(exc, errors.RateLimitError):
-        headers["Retry-After"] = str(exc.retry_after)
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     elif status >= 500:
-        log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc)
+        log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc)  # messages withheld: logredact
     return JSONResponse(error_body(exc.code, exc.message, exc.hint), status_code=status, headers=headers)
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from humantouch.models import PROFILES
 from humantouch.settings import Settings, load_settings
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from humantouch.channels.worker import DeliveryWorker
+    from humantouch.privacy.crypto import KeyRing
     from humantouch.service import Service
     from humantouch.service.batching import BatchingTriager
     from humantouch.storage import Database
@@ -86,6 +89,7 @@ def build(settings: Settings) -> Built:
 
     from humantouch import channels
     from humantouch.api import create_app
+    from humantouch.api.ratelimit import Limit
     from humantouch.engine import Engine
     from humantouch.service import Service
     from humantouch.service.batching import BatchingTriager
@@ -103,13 +107,20 @@ def build(settings: Settings) -> Built:
     targets = (settings.webhook_url,) if settings.webhook_url else ()
     from humantouch.feedback.config import FeedbackConfig
 
-    svc = Service(db=db, engine=triager, webhook_targets=targets, feedback=FeedbackConfig.from_settings(settings))
+    svc = Service(
+        db=db,
+        engine=triager,
+        webhook_targets=targets,
+        feedback=FeedbackConfig.from_settings(settings),
+        data_keys=data_key_ring(settings),
+    )
     app = create_app(
         svc,
         max_request_bytes=settings.max_request_bytes,
         on_shutdown=[triager.close, db.dispose],
         channels=channels.from_settings(settings),
         path_limits=channel_path_limits(settings),
+        rate_limit=Limit(settings.rate_limit_per_minute, settings.rate_limit_burst),
     )
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",
@@ -119,6 +130,13 @@ def build(settings: Settings) -> Built:
         engine.load_seconds,
     )
     return Built(app, svc, triager)
+
+
+def data_key_ring(settings: Settings) -> KeyRing | None:
+    from humantouch.privacy.crypto import load_ring
+
+    secret = settings.data_keys.get_secret_value() if settings.data_keys is not None else None
+    return load_ring(secret, settings.data_key_file)
 
 
 def app_from_env() -> FastAPI:
@@ -176,6 +194,9 @@ def serve(settings: Settings) -> int:
             threading.Thread(target=deliveries.run_forever, args=(stop,), name="channel-worker", daemon=True)
         )
         threads[-1].start()
+        from humantouch.commands.worker import start_purger
+
+        start_purger(db, settings, stop)
     elif settings.webhook_url:
         warn_if_no_worker(db)
 
@@ -235,6 +256,8 @@ def _as_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump().items():
         if value is None:
             continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         env[f"HUMANTOUCH_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     env |= {"HUMANTOUCH_DEMO": "false", "HUMANTOUCH_WORKER_IN_SERVE": "false", "HUMANTOUCH_API_PROCESSES": "1"}
     return env

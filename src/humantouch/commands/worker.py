@@ -7,9 +7,15 @@ import argparse
 import logging
 import signal
 import threading
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from humantouch import logredact
 from humantouch.errors import ConfigError
-from humantouch.settings import load_settings
+from humantouch.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from humantouch.storage import Database
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,6 +23,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--once", action="store_true", help="drain what is due now and exit")
     parser.add_argument("--database-url", help="override HUMANTOUCH_DATABASE_URL")
     parser.set_defaults(run=run)
+
+
+def start_purger(db: Database, settings: Settings, stop: threading.Event) -> threading.Thread:
+    """Retention runs beside the outbox worker, every purge_interval_minutes (humantouch.privacy.retention)."""
+    from humantouch.privacy import retention
+
+    thread = threading.Thread(
+        target=retention.run_forever,
+        args=(db, retention.policy_from(settings), timedelta(minutes=settings.purge_interval_minutes), stop),
+        name="retention-purge",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             code="HT-CFG-WEBHOOK",
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logredact.install()
     db = Database(settings.database_url, pool_size=2)
     db.check_migrated()
     worker = Worker(db, config_from(settings))
@@ -50,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, lambda *_: stop.set())
         channel_thread = threading.Thread(target=deliveries.run_forever, args=(stop,), name="channel-worker")
         channel_thread.start()
+        start_purger(db, settings, stop)
         worker.run_forever(stop)
         channel_thread.join(timeout=10)
     finally:

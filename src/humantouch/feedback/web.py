@@ -7,18 +7,21 @@ No API key: the signed token in the link is the credential (feedback/tokens.py).
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from humantouch.api.ratelimit import rate_limited
 from humantouch.errors import ConflictError, InputError, NotFoundError
 from humantouch.feedback import surveys
 from humantouch.service import Service
 
 router = APIRouter(tags=["surveys"], include_in_schema=False)
+# The survey page needs no key (the signed token is the credential): limited per client address.
+SurveyRateLimit = Annotated[None, Depends(rate_limited("survey"))]
 
 STATUS = {"open": 200, "expired": 410, "invalid": 404}
 
@@ -75,13 +78,13 @@ def answers_from(form: dict[str, Any]) -> surveys.Answers:
 
 
 @router.get("/s/{token}", response_class=HTMLResponse)
-def get_survey(token: str, request: Request) -> HTMLResponse:
+def get_survey(token: str, request: Request, _: SurveyRateLimit) -> HTMLResponse:
     svc: Service = request.app.state.service
     return render(surveys.page(svc, token))
 
 
 @router.post("/s/{token}", response_class=HTMLResponse)
-async def post_survey(token: str, request: Request) -> HTMLResponse:
+async def post_survey(token: str, request: Request, _: SurveyRateLimit) -> HTMLResponse:
     svc: Service = request.app.state.service
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from humantouch.errors import NotFoundError
+from humantouch.errors import ConflictError, NotFoundError
 from humantouch.service import events, views
 from humantouch.service.context import Actor, Service
 from humantouch.storage import repository as repo
@@ -22,6 +22,8 @@ def create(
     agent_id: str | None = None,
 ) -> dict[str, Any]:
     with svc.db.write() as session:
+        if agent_id is not None and session.get(Agent, agent_id) is not None:
+            raise ConflictError(f"agent {agent_id} already exists", code="HT-CONFLICT-AGENT")  # was a 500 (fuzz)
         agent = Agent(
             id=agent_id or new_id("agt"),
             name=name,

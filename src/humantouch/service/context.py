@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from humantouch.feedback.config import FeedbackConfig
+from humantouch.privacy.crypto import KeyRing
 from humantouch.service.ports import Triager
 from humantouch.storage import Database, utcnow
 
@@ -36,6 +37,8 @@ class Service:
     clock: Callable[[], datetime] = field(default=utcnow)
     # Survey links, sampling, follow-up due times and contact costs (humantouch.feedback).
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+    # Encrypts the originals of masked messages; None keeps no originals (humantouch.privacy).
+    data_keys: KeyRing | None = None
 
     def sla_minutes(self, channel: str, priority: str) -> int:
         return int(self.engine.playbook.sla_minutes(channel, priority))

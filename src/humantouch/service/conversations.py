@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from humantouch.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from humantouch.privacy import audit
 from humantouch.service import events, lifecycle, views
 from humantouch.service.context import Actor, Service
 from humantouch.storage import repository as repo
@@ -56,8 +57,18 @@ def queue(svc: Service, flt: QueueFilter) -> list[dict[str, Any]]:
         return [views.conversation(r) for r in rows]
 
 
-def timeline(svc: Service, conversation_id: str) -> dict[str, Any]:
-    """The conversation, its messages, overrides and events, and the customer's messages on every channel."""
+def timeline(svc: Service, conversation_id: str, actor: Actor | None = None) -> dict[str, Any]:
+    """The conversation, its messages, overrides and events, and the customer's messages on every channel.
+
+    Each view by a person is audited, marked when the conversation holds a special category.
+    """
+    view = _timeline(svc, conversation_id)
+    special = view["conversation"].get("special_categories") or []
+    audit.viewed(svc, actor, "conversation.view", "conversation", conversation_id, special_categories=special)
+    return view
+
+
+def _timeline(svc: Service, conversation_id: str) -> dict[str, Any]:
     with svc.db.read() as session:
         conversation = _conversation(session, conversation_id)
         customer = repo.live_customer(session, conversation.customer_id)

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from humantouch.errors import ConflictError, InputError, NotFoundError
+from humantouch.privacy import audit
 from humantouch.service import events, views
 from humantouch.service.context import Actor, Service
 from humantouch.service.identities import normalize
@@ -62,13 +63,17 @@ def create(svc: Service, actor: Actor, fields: dict[str, Any], identities: list[
             customer_id=customer.id,
             actor=actor.label,
         )
+        created = {"fields": sorted(fields)}
+        audit.record(session, actor.label, "customer.create", "customer", customer.id, created, now=now)
         return views.customer(customer, list(repo.identities_of(session, customer.id)))
 
 
-def get(svc: Service, customer_id: str) -> dict[str, Any]:
+def get(svc: Service, customer_id: str, actor: Actor | None = None) -> dict[str, Any]:
     with svc.db.read() as session:
         customer = _customer(session, customer_id)
-        return views.customer(customer, list(repo.identities_of(session, customer.id)))
+        view = views.customer(customer, list(repo.identities_of(session, customer.id)))
+    audit.viewed(svc, actor, "customer.view", "customer", customer_id)
+    return view
 
 
 def update_profile(
@@ -108,6 +113,8 @@ def update_profile(
             customer_id=customer.id,
             actor=actor.label,
         )
+        changed = {"fields": sorted(fields), "identities_added": len(normalized)}
+        audit.record(session, actor.label, "customer.update", "customer", customer.id, changed, now=svc.clock())
         return views.customer(customer, list(repo.identities_of(session, customer.id)))
 
 
@@ -149,17 +156,20 @@ def merge(svc: Service, actor: Actor, into_id: str, from_id: str) -> dict[str, A
             customer_id=target.id,
             actor=actor.label,
         )
+        audit.record(session, actor.label, "customer.merge", "customer", target.id, {"from": source.id}, now=now)
         session.flush()
         session.expire_all()
         target = _customer(session, into_id)
         return views.customer(target, list(repo.identities_of(session, target.id)))
 
 
-def contacts(svc: Service, customer_id: str) -> list[dict[str, Any]]:
+def contacts(svc: Service, customer_id: str, actor: Actor | None = None) -> list[dict[str, Any]]:
     """Every conversation of the customer on any channel, oldest first."""
     with svc.db.read() as session:
         customer = repo.live_customer(session, _customer(session, customer_id).id)
-        return [views.conversation(c) for c in repo.conversations_of(session, customer.id)]
+        items = [views.conversation(c) for c in repo.conversations_of(session, customer.id)]
+    audit.viewed(svc, actor, "customer.contacts", "customer", customer_id)
+    return items
 
 
 def _customer(session: Session, customer_id: str) -> Customer:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from humantouch.errors import ConflictError, InputError, NotFoundError
+from humantouch.privacy import messages as privacy_messages
 from humantouch.records import Contact, CustomerContext, Triage
 from humantouch.service import events, lifecycle, views
 from humantouch.service.context import Service
@@ -211,13 +212,17 @@ def _store(
     conversation.last_message_at = now
     conversation.updated_at = now
 
-    triage_dict = triage.to_dict()
+    # Personal data is masked before anything is stored; the original only encrypted (humantouch.privacy).
+    stored = privacy_messages.prepare(msg.text, triage, svc.engine.playbook.storage)
+    triage_dict = stored.triage
+    if stored.special:
+        conversation.special_categories = sorted({*(conversation.special_categories or []), *stored.special})
     message = Message(
         conversation_id=conversation.id,
         customer_id=customer.id,
         channel=msg.channel,
         author="customer",
-        text=msg.text,
+        text=stored.text,
         triage=triage_dict,
         route=decision.route,
         priority=decision.priority,
@@ -226,6 +231,7 @@ def _store(
     )
     session.add(message)
     session.flush()
+    privacy_messages.keep_original(svc, session, message, msg.text, stored)
 
     conv_view = views.conversation(conversation)
     msg_view = views.message(message, with_triage=False)
@@ -235,7 +241,12 @@ def _store(
         svc,
         session,
         "contact.routed",
-        {"conversation": conv_view, "message": msg_view, "triage": triage_dict},
+        privacy_messages.outgoing(
+            svc.engine.playbook.storage,
+            conversation,
+            {"conversation": conv_view, "message": msg_view, "triage": triage_dict},
+            triage_dict,
+        ),
         actor="engine",
         **ids,
     )
@@ -244,7 +255,12 @@ def _store(
             svc,
             session,
             "contact.handoff",
-            {"conversation": conv_view, "message_id": message.id, "reasons": triage_dict["reasons"]},
+            privacy_messages.outgoing(
+                svc.engine.playbook.storage,
+                conversation,
+                {"conversation": conv_view, "message_id": message.id, "reasons": triage_dict["reasons"]},
+                triage_dict,
+            ),
             actor="engine",
             **ids,
         )

@@ -26,8 +26,10 @@ _AGENT = frozenset(
 PERMISSIONS: dict[str, frozenset[str]] = {
     "integration": frozenset({"messages:write", "conversations:read", "customers:read", "customers:write"}),
     "agent": _AGENT,
-    "supervisor": _AGENT | {"customers:write", "customers:merge", "agents:write", "messages:write"},
-    "admin": _AGENT | {"customers:write", "customers:merge", "agents:write", "messages:write", "keys:write"},
+    "supervisor": _AGENT | {"customers:write", "customers:merge", "agents:write", "messages:write", "originals:read"},
+    "admin": _AGENT
+    | {"customers:write", "customers:merge", "agents:write", "messages:write", "keys:write"}
+    | {"originals:read", "audit:read", "customers:export", "customers:erase"},
 }
 # Feedback (issue 5): people act on follow-ups and give their pulse; leads read the scorecard.
 _FEEDBACK: dict[str, frozenset[str]] = {

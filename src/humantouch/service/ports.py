@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from humantouch.playbook import StoragePolicy
 from humantouch.records import Contact, Triage
 
 
@@ -16,6 +17,9 @@ class SlaTable(Protocol):
     def name(self) -> str: ...
 
     def sla_minutes(self, channel: str, priority: str) -> int: ...
+
+    @property
+    def storage(self) -> StoragePolicy: ...
 
 
 class Triager(Protocol):

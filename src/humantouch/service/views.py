@@ -49,6 +49,7 @@ def conversation(row: Conversation) -> dict[str, Any]:
         "created_at": iso(row.created_at),
         "updated_at": iso(row.updated_at),
         "last_message_at": iso(row.last_message_at),
+        "special_categories": list(row.special_categories or []),
     }
 
 

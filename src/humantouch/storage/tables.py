@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -144,6 +145,8 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # GDPR special categories (health, religion, ...) mentioned anywhere in the conversation.
+    special_categories: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class Message(Base):
@@ -378,3 +381,48 @@ class ChannelDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- privacy ---
+
+
+class MessageOriginal(Base):
+    """The unmasked text of a message, encrypted (AES-GCM, humantouch.privacy.crypto), kept for a while."""
+
+    __tablename__ = "message_originals"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(32), index=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    """Who viewed, changed, exported or erased what: append-only, each row hashed with the one before.
+
+    Holds ids and field names only, never personal data, so it can outlive an erasure.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Erasure(Base):
+    """That an erasure happened and how many rows went, per table: no ids, nothing about whom."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rows: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from humantouch.api.auth import ServiceDep, WritesMessages
+from humantouch.api.ratelimit import PublicRateLimit, rate_limited
 from humantouch.channels import Channel, Ignored, Inbound
 from humantouch.channels.threads import accept
 from humantouch.channels.webchat import ChatIn, WebchatChannel, public_answer
 from humantouch.channels.webhook import WebhookIn
 from humantouch.errors import NotFoundError
 from humantouch.service import Service
+
+# Per client address, on top of the web chat's own per-session limits (settings webchat_*).
+WebchatRateLimit = Annotated[None, Depends(rate_limited("webchat"))]
 
 router = APIRouter(tags=["channels"])
 
@@ -105,7 +109,7 @@ async def post_email_inbound(
 
 
 @router.post("/channels/chatwoot/webhook")
-async def post_chatwoot_webhook(request: Request, svc: ServiceDep) -> dict[str, Any]:
+async def post_chatwoot_webhook(request: Request, svc: ServiceDep, _: PublicRateLimit) -> dict[str, Any]:
     """Chatwoot's Agent Bot webhook (message_created, conversation_created, conversation_status_changed,
     conversation_updated). No API key: signed with chatwoot_webhook_secret where configured."""
     from humantouch.channels.chatwoot import ChatwootChannel
@@ -121,7 +125,7 @@ async def post_chatwoot_webhook(request: Request, svc: ServiceDep) -> dict[str, 
     status_code=201,
     openapi_extra=_json_body(ChatIn.model_json_schema()),
 )
-async def post_webchat_message(session: str, request: Request, svc: ServiceDep) -> dict[str, Any]:
+async def post_webchat_message(session: str, request: Request, svc: ServiceDep, _: WebchatRateLimit) -> dict[str, Any]:
     """A visitor's chat message (public, rate-limited); answers with the bot's reply, if any."""
     ch = channel(request, "webchat")
     body = await request.body()
@@ -136,6 +140,7 @@ async def get_webchat_messages(
     session: str,
     request: Request,
     svc: ServiceDep,
+    _: WebchatRateLimit,
     after: Annotated[int, Query(ge=0, description="the last message id the widget has")] = 0,
 ) -> dict[str, Any]:
     """The bot's and agents' messages in this chat after `after`, oldest first (at most 100)."""

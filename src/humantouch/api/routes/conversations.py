@@ -22,7 +22,7 @@ def get_queue(
     language: Annotated[list[str] | None, Query()] = None,
     skills_of: Annotated[str | None, Query(description="only what this agent has the skills for")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # unbounded, a huge offset overflowed the driver
 ) -> dict[str, Any]:
     """Conversations waiting for people, most urgent SLA first."""
     items = conv.queue(
@@ -47,7 +47,7 @@ def get_conversation(
     actor: ReadsConversations,
     svc: ServiceDep,
 ) -> dict[str, Any]:
-    return conv.timeline(svc, conversation_id)
+    return conv.timeline(svc, conversation_id, actor)
 
 
 @router.post("/conversations/{conversation_id}/reply", status_code=201)

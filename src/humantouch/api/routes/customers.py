@@ -18,7 +18,7 @@ def post_customer(body: CustomerIn, actor: WritesCustomers, svc: ServiceDep) -> 
 
 @router.get("/customers/{customer_id}")
 def get_customer(customer_id: str, actor: ReadsCustomers, svc: ServiceDep) -> dict[str, Any]:
-    return customers.get(svc, customer_id)
+    return customers.get(svc, customer_id, actor)
 
 
 @router.patch("/customers/{customer_id}")
@@ -50,5 +50,5 @@ def post_merge(
 
 @router.get("/customers/{customer_id}/contacts")
 def get_contacts(customer_id: str, actor: ReadsCustomers, svc: ServiceDep) -> dict[str, Any]:
-    items = customers.contacts(svc, customer_id)
+    items = customers.contacts(svc, customer_id, actor)
     return {"items": items, "count": len(items)}

@@ -93,7 +93,7 @@ def get_surveys(
     customer_id: str | None = None,
     answered: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     items = surveys.list_all(
         svc, conversation_id=conversation_id, customer_id=customer_id, answered=answered, limit=limit, offset=offset
@@ -146,7 +146,7 @@ def get_followups(
     status: Literal["open", "done"] | None = None,
     agent_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Agent keys see their own follow-ups; supervisors and admins see all (or one agent's)."""
     if actor.role == "agent":

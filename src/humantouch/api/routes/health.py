@@ -6,12 +6,13 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from humantouch.api.auth import ServiceDep
+from humantouch.api.ratelimit import PublicRateLimit
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(svc: ServiceDep) -> dict[str, Any]:
+def health(svc: ServiceDep, _: PublicRateLimit) -> dict[str, Any]:
     """Unauthenticated, for load balancers: 200 when the database answers, 503 when it does not."""
     with svc.db.read() as session:
         session.execute(text("SELECT 1"))

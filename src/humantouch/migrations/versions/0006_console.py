@@ -1,7 +1,7 @@
 """Console: agents sign in (email, password hash, role), console sessions, call-backs.
 
 Revision ID: 0006_console
-Revises: 0004_feedback
+Revises: 0005_privacy
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_console"
-down_revision = "0004_feedback"
+down_revision = "0005_privacy"
 branch_labels = None
 depends_on = None
 
