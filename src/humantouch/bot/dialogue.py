@@ -205,7 +205,7 @@ def _voice(state: State, turn: Turn, profile: Profile, playbook: Playbook, book:
     lang = state.language or (profile.language if profile.language in ("nl", "en") else None) or "nl"
     profile_form: Form | None = profile.form_of_address if profile.form_of_address in ("formal", "informal") else None  # type: ignore[assignment]
     form: Form = state.form or profile_form or "formal"
-    return _Voice(lang, form, tone(a, playbook.thresholds.emotion_present), profile.name, book)
+    return _Voice(lang, form, tone(a, turn.text), profile.name, book)
 
 
 def _collect(state: State, turn: Turn, profile: Profile, playbook: Playbook) -> State:

@@ -111,6 +111,9 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 DESCRIPTION_MIN_WORDS = 8
+_ID_TYPES = frozenset(
+    {"REFERENCE", "ORDER_NUMBER", "CUSTOMER_NUMBER", "POLICY_NUMBER", "CLAIM_NUMBER", "INVOICE_NUMBER", "BSN"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +180,12 @@ def answer(fact: str, text: str, spans: Sequence[Span]) -> Found:
         # The recogniser only accepts IBANs that pass mod-97; anything else is refused with the hint.
         return Found(None, "invalid.iban")
     if fact in IDENTIFIERS or fact == "reference":
-        m = _BARE_ID.search(text)
-        return Found(m.group().upper()) if m else Found(None, "invalid.number")
+        # A bare code answers the question, unless a recogniser says it is something else (a date,
+        # an amount, a phone number, a postcode).
+        for m in _BARE_ID.finditer(text):
+            if not any(s.start < m.end() and m.start() < s.end and s.type not in _ID_TYPES for s in spans):
+                return Found(m.group().upper())
+        return Found(None, "invalid.number")
     if fact in ("date", "date_of_death"):
         return Found(None, "invalid.date")
     if fact == "amount":

@@ -30,6 +30,14 @@ _YES = re.compile(
     r"|\b(?:dat (?:helpt|hielp)|is opgelost|het is gelukt|that helped|that helps|problem solved|got it|all good)\b"
 )
 SHORT_REPLY_WORDS = 8
+SHORT_ANSWER_WORDS = 3
+STRONG_EMOTION = 0.5
+_FRUSTRATION = re.compile(
+    r"\b(?:belachelijk|schandalig|schande|boos|woedend|kwaad|frustrerend|gefrustreerd|ergerlijk|irritant|"
+    r"onacceptabel|onbeschoft|klaar mee|zat van|al (?:\w+ )?(?:keer|weken|dagen|maanden)|nog steeds|alweer|weer niet|"
+    r"nooit|ridiculous|outrageous|unacceptable|angry|furious|frustrat\w*|annoy\w*|fed up|sick of|still|again|"
+    r"(?:\w+ )?times already|never)\b|!{2,}|\?!"
+)
 SAD_EVENTS = frozenset({"bereavement", "serious_illness"})
 
 
@@ -44,15 +52,23 @@ def register(text: str) -> Form | None:
     return None
 
 
-def tone(a: Analysis, emotion_present: float) -> Tone:
-    """How the reply should sound: grief and worry before frustration, neutral only when nothing is felt."""
+def tone(a: Analysis, text: str) -> Tone:
+    """How the reply should sound: grief before worry before frustration.
+
+    The bot says a feeling out loud only on a clear signal: a life event, a strong emotion score,
+    or for frustration the emotion model together with the customer's own words (the model alone
+    also scores plain questions as angry), or a repeat contact. Short answers ("nee", "ja") to the
+    bot's questions carry no new tone.
+    """
     if any(e.name in SAD_EVENTS for e in a.life_events) or a.intent.name == "report_death":
         return "grieving"
-    if a.emotions.get("sadness", 0.0) >= emotion_present and a.sentiment.label == "negative":
-        return "grieving" if any(e.name in SAD_EVENTS for e in a.life_events) else "worried"
-    if a.emotions.get("fear", 0.0) >= emotion_present:
+    if len(text.split()) <= SHORT_ANSWER_WORDS:
+        return "neutral"
+    if a.emotions.get("fear", 0.0) >= STRONG_EMOTION or a.emotions.get("sadness", 0.0) >= STRONG_EMOTION:
         return "worried"
-    if a.emotions.get("anger", 0.0) >= emotion_present or a.sentiment.label == "negative" or a.repeat_contact:
+    cue = bool(_FRUSTRATION.search(normalize(text)))
+    angry = a.emotions.get("anger", 0.0) >= STRONG_EMOTION or a.sentiment.label == "negative"
+    if (angry and cue) or (a.repeat_contact and a.sentiment.label == "negative"):
         return "frustrated"
     return "neutral"
 

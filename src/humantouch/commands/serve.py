@@ -85,6 +85,7 @@ def build(settings: Settings) -> Built:
 
     from humantouch.api import create_app
     from humantouch.engine import Engine
+    from humantouch.knowledge import KnowledgeIndex, load_articles
     from humantouch.service import Service
     from humantouch.service.batching import BatchingTriager
     from humantouch.storage import Database
@@ -99,7 +100,8 @@ def build(settings: Settings) -> Built:
         engine, max_batch=settings.triage_batch_size, max_wait=settings.triage_batch_wait_ms / 1000
     )
     targets = (settings.webhook_url,) if settings.webhook_url else ()
-    svc = Service(db=db, engine=triager, webhook_targets=targets)
+    knowledge = KnowledgeIndex(load_articles(), engine.encoders[0], engine.playbook.thresholds.answer_min_similarity)
+    svc = Service(db=db, engine=triager, webhook_targets=targets, knowledge=knowledge)
     app = create_app(svc, max_request_bytes=settings.max_request_bytes, on_shutdown=[triager.close, db.dispose])
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from humantouch.service.ports import Triager
 from humantouch.storage import Database, utcnow
+
+if TYPE_CHECKING:
+    from humantouch.knowledge import KnowledgeIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,10 @@ class Service:
     # Where outgoing webhooks go; each event of WEBHOOK_EVENTS gets one outbox row per target.
     webhook_targets: tuple[str, ...] = ()
     clock: Callable[[], datetime] = field(default=utcnow)
+    # The knowledge articles the bot answers from and agents get suggested; None: the bot never answers.
+    knowledge: KnowledgeIndex | None = None
+    # The language of the readable handoff briefing for agents (nl or en).
+    briefing_language: str = "nl"
 
     def sla_minutes(self, channel: str, priority: str) -> int:
         return int(self.engine.playbook.sla_minutes(channel, priority))

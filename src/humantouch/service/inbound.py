@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from humantouch.errors import ConflictError, InputError, NotFoundError
 from humantouch.records import Contact, CustomerContext, Triage
-from humantouch.service import events, lifecycle, views
+from humantouch.service import briefing, dialogue, events, lifecycle, views
 from humantouch.service.context import Service
 from humantouch.service.identities import normalize
 from humantouch.storage import repository as repo
@@ -63,6 +63,7 @@ def receive(svc: Service, msg: InboundMessage) -> Received:
                 return Received(earlier, True)
         contact = _contact(svc, session, msg, kind, value)
     triage = svc.engine.triage(contact)
+    found = dialogue.search(svc, contact, triage)
 
     try:
         with svc.db.write() as session:
@@ -75,7 +76,7 @@ def receive(svc: Service, msg: InboundMessage) -> Received:
                 )
                 session.add(key_row)
                 session.flush()
-            response = _store(svc, session, msg, kind, value, triage)
+            response = _store(svc, session, msg, kind, value, triage, found)
             if key_row is not None:
                 key_row.response = response
     except IntegrityError as exc:
@@ -160,7 +161,13 @@ def _conversation_for(session: Session, msg: InboundMessage, customer: Customer)
 
 
 def _store(
-    svc: Service, session: Session, msg: InboundMessage, kind: str, value: str, triage: Triage
+    svc: Service,
+    session: Session,
+    msg: InboundMessage,
+    kind: str,
+    value: str,
+    triage: Triage,
+    found: dialogue.Found | None = None,
 ) -> dict[str, Any]:
     now = svc.clock()
     customer, created = repo.customer_for_identity(session, kind, value, name=msg.sender_name)
@@ -219,6 +226,7 @@ def _store(
     )
     session.add(message)
     session.flush()
+    said = dialogue.converse(svc, session, conversation, customer, message, triage, before, found or dialogue.Found())
 
     conv_view = views.conversation(conversation)
     msg_view = views.message(message, with_triage=False)
@@ -233,19 +241,27 @@ def _store(
         **ids,
     )
     if conversation.status in lifecycle.NEEDS_PERSON and before not in lifecycle.NEEDS_PERSON:
+        brief = briefing.store(svc, session, conversation, found.hits if found else ())
         events.record(
             svc,
             session,
             "contact.handoff",
-            {"conversation": conv_view, "message_id": message.id, "reasons": triage_dict["reasons"]},
+            {
+                "conversation": conv_view,
+                "message_id": message.id,
+                "reasons": triage_dict["reasons"],
+                "briefing": brief,
+            },
             actor="engine",
             **ids,
         )
+    dialogue.record_outbound(svc, session, said)
     return {
         "message": msg_view,
         "triage": triage_dict,
         "conversation": conv_view,
         "customer": {"id": customer.id, "created": created},
+        "reply": said.response(),
     }
 
 

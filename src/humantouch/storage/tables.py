@@ -234,3 +234,30 @@ class WorkerHeartbeat(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- bot ---
+
+
+class BotState(Base):
+    """The bot's dialogue state of one conversation (bot/dialogue.State as JSON)."""
+
+    __tablename__ = "bot_states"
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Briefing(Base):
+    """What a person needs at a handoff (service/briefing.py); the latest one per conversation counts."""
+
+    __tablename__ = "briefings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
