@@ -27,6 +27,13 @@ from humantouch.records import Triage
 Stage = Literal["idle", "confirm", "intake", "handed_over", "resolved"]
 Outcome = Literal["reply", "intake", "handoff", "resolved", "silent"]
 ReplyKind = Literal["answer", "intake_question", "handoff", "acknowledgement", "confirm"]
+# The decision's override rules that mean a person takes the contact now, without intake questions:
+# danger, a request for a person, acute financial harm, a vulnerable customer, an unhappy repeat
+# contact, and the life events the playbook never automates (bereavement, serious illness).
+PERSON_NOW_RULES = frozenset({"safety", "self_harm", "asked_for_person", "financial_harm", "unhappy_repeat_contact"})
+PERSON_NOW_PREFIXES = ("never_automate.", "vulnerable.")
+# Rules whose acknowledgement carries advice for right now (112, 113, blocking the card).
+ADVICE_RULES = ("self_harm", "safety", "financial_harm")
 MAX_TRIES = 2
 MAX_MISUNDERSTOOD = 2
 PERSON_STATUSES = frozenset({"waiting_for_agent", "with_agent"})
@@ -187,9 +194,9 @@ def respond(state: State, turn: Turn, profile: Profile, playbook: Playbook, book
     voice = _voice(state, turn, profile, playbook, book or templates())
 
     if asks_for_person(turn.text, a):
-        return _handoff(state, voice, "asked")
-    if turn.route == "human" or turn.triage.decision.route == "human":
-        return _handoff(state, voice, "route_human", kind="acknowledgement")
+        return _handoff(state, voice, "asked", advice=_advice(turn))
+    if turn.route == "human" or turn.triage.decision.route == "human" or person_now(turn.triage):
+        return _handoff(state, voice, "route_human", kind="acknowledgement", advice=_advice(turn))
     if state.stage == "confirm":
         step = _after_answer(state, turn, voice, playbook)
         if step is not None:
@@ -198,6 +205,19 @@ def respond(state: State, turn: Turn, profile: Profile, playbook: Playbook, book
     if state.stage == "intake" and state.asking is not None:
         return _intake_answer(state, turn, voice, playbook)
     return _new_question(state, turn, voice, playbook)
+
+
+def person_now(triage: Triage) -> str | None:
+    """The override rule of this message that hands the contact to a person at once, if any."""
+    for rule in triage.decision.overrides:
+        if rule in PERSON_NOW_RULES or rule.startswith(PERSON_NOW_PREFIXES):
+            return rule
+    return None
+
+
+def _advice(turn: Turn) -> str | None:
+    rules = set(turn.triage.decision.overrides)
+    return next((f"advice.{r}" for r in ADVICE_RULES if r in rules), None)
 
 
 def _voice(state: State, turn: Turn, profile: Profile, playbook: Playbook, book: Templates) -> _Voice:
@@ -261,12 +281,13 @@ def _reply(
     return state, Reply(kind, "\n\n".join(p for p in parts if p), **extra)
 
 
-def _handoff(state: State, voice: _Voice, reason: str, kind: ReplyKind = "handoff", lead: str | None = None) -> Step:
+def _handoff(state: State, voice: _Voice, reason: str, kind: ReplyKind = "handoff", advice: str | None = None) -> Step:
     key = {"route_human": "acknowledgement"}.get(reason, f"handoff.{reason}")
-    body = [voice.say(lead)] if lead else []
+    body = [voice.say(advice)] if advice else []
     body.append(voice.say(key))
     if kind == "handoff":
         body.append(voice.say("handoff.no_repeat"))
+    body.append(voice.say("reach_person"))
     state = replace(
         state,
         stage="handed_over",

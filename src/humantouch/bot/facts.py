@@ -40,7 +40,7 @@ IDENTIFIERS = frozenset({"order_number", "customer_number", "policy_number", "cl
 _BARE_ID = re.compile(r"(?<![\w-])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,24}(?![\w-])", re.IGNORECASE)
 _CAP = r"[A-Z\u00c0-\u00de][\w'\u00e0-\u00ff-]+"
 _PLACE = re.compile(
-    rf"\b(?:in|bij|te|op|near|at|on)\s+(?:de\s+|het\s+|the\s+)?(?P<place>A\d{{1,3}}(?:\s+(?:bij|near)\s+{_CAP})?"
+    rf"\b(?:in|bij|te|op|near|at|on)\s+(?:de\s+|het\s+|the\s+)?(?P<place>[ANE]\d{{1,3}}(?:\s+(?:bij|near)\s+{_CAP})?"
     rf"|{_CAP}(?:[ -](?:aan|op|den|de|{_CAP}))*(?:\s+{_CAP})?)"
 )
 _NOT_PLACE = frozenset(
@@ -104,13 +104,19 @@ _RELATION = re.compile(
 _NAMED = re.compile(
     rf"\b(?:heette|heet|naam (?:is|was)|name (?:is|was)|called|genaamd)\s+"
     rf"(?P<name>{_CAP}(?:\s+(?:van|de|der|den|ten|ter|{_CAP})){{0,4}})"
-    rf"|\b(?:mijn|my)\s+(?:[a-z-]+)\s+(?P<name2>{_CAP}(?:\s+(?:van|de|der|den|{_CAP})){{1,4}})"
+    rf"|\b(?:mijn|my|onze|our)\s+(?:[a-z-]+),?\s+(?:(?:Mr|Mrs|Ms|dhr|mevr|meneer|mevrouw)\.?\s+)?"
+    rf"(?P<name2>{_CAP}(?:\s+(?:van|de|der|den|{_CAP})){{1,4}})"
 )
 _FILLER = re.compile(
     r"^(?:(?:het|dat|die|mijn|my|it|the|is|was|:|ja|yes|ok|oke|okay|hoor|hier|here|graag|please|nummer|number)\b[\s,:.]*)+",
     re.IGNORECASE,
 )
 DESCRIPTION_MIN_WORDS = 8
+_DONT_KNOW = re.compile(
+    r"\b(?:weet (?:ik )?(?:het )?niet|geen idee|geen flauw idee|kan (?:ik )?(?:het |hem |die )?niet vinden|"
+    r"heb ik niet|niet bij de hand|don'?t know|do not know|no idea|can'?t find|cannot find|don'?t have)\b",
+    re.IGNORECASE,
+)
 _ID_TYPES = frozenset(
     {"REFERENCE", "ORDER_NUMBER", "CUSTOMER_NUMBER", "POLICY_NUMBER", "CLAIM_NUMBER", "INVOICE_NUMBER", "BSN"}
 )
@@ -173,6 +179,8 @@ def _clean(text: str) -> str:
 
 def answer(fact: str, text: str, spans: Sequence[Span]) -> Found:
     """Read the customer's reply to the question for `fact`: the value, or why it is refused."""
+    if _DONT_KNOW.search(text):
+        return Found(None, "invalid.unknown")
     found = find(fact, text, spans)
     if found is not None:
         return Found(found)

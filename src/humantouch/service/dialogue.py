@@ -24,11 +24,12 @@ from humantouch.playbook import Playbook
 from humantouch.records import Contact, Triage
 from humantouch.service import events, lifecycle, views
 from humantouch.service.context import Service
-from humantouch.storage.tables import BotState, Conversation, Customer, Identity, Message
+from humantouch.storage.tables import BotState, Conversation, Customer, CustomerFact, Identity, Message
 
 BOT_RESOLUTION = "answered_by_bot"
-# Identity kinds that are intake facts the customer never needs to type again.
-PROFILE_FACTS = {"customer_number": "customer_number", "email": "email"}
+# Identity kinds that are intake facts the customer never needs to type again. An e-mail identity
+# is where a message came from, not necessarily the address the account is registered with.
+PROFILE_FACTS = {"customer_number": "customer_number"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,8 @@ def profile_of(session: Session, customer: Customer) -> Profile:
         fact = PROFILE_FACTS.get(identity.kind)
         if fact is not None and fact not in known:
             known[fact] = identity.value
+    for row in session.scalars(select(CustomerFact).where(CustomerFact.customer_id == customer.id)):
+        known.setdefault(row.fact, row.value)
     return Profile(customer.name, customer.language, customer.form_of_address, known)
 
 

@@ -261,3 +261,16 @@ class Briefing(Base):
     message_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerFact(Base):
+    """A fact the organisation already knows about a customer (policy number, ...): the bot never asks it."""
+
+    __tablename__ = "customer_facts"
+    __table_args__ = (UniqueConstraint("customer_id", "fact"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    fact: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

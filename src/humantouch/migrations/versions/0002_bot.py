@@ -1,4 +1,4 @@
-"""The bot's dialogue state per conversation and the handoff briefings (issue 4).
+"""The bot's dialogue state per conversation, the handoff briefings, and facts known per customer (issue 4).
 
 Revision ID: 0002_bot
 Revises: 0001
@@ -48,9 +48,25 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_briefings_conversation_id"), "briefings", ["conversation_id"])
     op.create_index(op.f("ix_briefings_customer_id"), "briefings", ["customer_id"])
+    op.create_table(
+        "customer_facts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=False),
+        sa.Column("fact", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_customer_facts_customer_id_customers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_facts")),
+        sa.UniqueConstraint("customer_id", "fact", name=op.f("uq_customer_facts_customer_id_fact")),
+    )
+    op.create_index(op.f("ix_customer_facts_customer_id"), "customer_facts", ["customer_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_customer_facts_customer_id"), table_name="customer_facts")
+    op.drop_table("customer_facts")
     op.drop_index(op.f("ix_briefings_customer_id"), table_name="briefings")
     op.drop_index(op.f("ix_briefings_conversation_id"), table_name="briefings")
     op.drop_table("briefings")
