@@ -30,11 +30,16 @@ ReplyKind = Literal["answer", "intake_question", "handoff", "acknowledgement", "
 # The decision's override rules that mean a person takes the contact now, without intake questions:
 # danger, a request for a person, acute financial harm, a vulnerable customer, an unhappy repeat
 # contact, and the life events the playbook never automates (bereavement, serious illness).
-PERSON_NOW_RULES = frozenset({"safety", "self_harm", "asked_for_person", "financial_harm", "unhappy_repeat_contact"})
-PERSON_NOW_PREFIXES = ("never_automate.", "vulnerable.")
+PERSON_NOW_RULES = frozenset(
+    {"safety", "self_harm", "asked_for_person", "vulnerable.elderly", "vulnerable.distress", "vulnerable.minor"}
+)
+PERSON_NOW_PREFIXES = ("never_automate.",)
+# Suffix of the repeat evidence the engine writes for contacts counted in the database.
+COUNTED_CONTACTS = "contacts in the last 7 days"
 # Rules whose acknowledgement carries advice for right now (112, 113, blocking the card).
 ADVICE_RULES = ("self_harm", "safety", "financial_harm")
 MAX_TRIES = 2
+LANGUAGE_SWITCH_WORDS = 4
 MAX_MISUNDERSTOOD = 2
 PERSON_STATUSES = frozenset({"waiting_for_agent", "with_agent"})
 SMALL_TALK = frozenset({"greeting", "thanks", "compliment"})
@@ -184,7 +189,10 @@ def all_fact_names(playbook: Playbook) -> tuple[str, ...]:
 def respond(state: State, turn: Turn, profile: Profile, playbook: Playbook, book: Templates | None = None) -> Step:
     a = turn.triage.analysis
     seen_form = register(turn.text)
+    # A short message ("thanks!", an e-mail address) does not switch the conversation's language.
     lang = a.language if a.language in ("nl", "en") else None
+    if state.language is not None and len(turn.text.split()) < LANGUAGE_SWITCH_WORDS:
+        lang = None
     state = replace(state, form=seen_form or state.form, language=lang or state.language)
     state = _collect(state, turn, profile, playbook)
     if turn.status == "with_agent" or (state.stage == "handed_over" and turn.status in PERSON_STATUSES):
@@ -193,7 +201,7 @@ def respond(state: State, turn: Turn, profile: Profile, playbook: Playbook, book
         state = replace(state, stage="idle", asking=None, misunderstood=0)
     voice = _voice(state, turn, profile, playbook, book or templates())
 
-    if asks_for_person(turn.text, a):
+    if asks_for_person(turn.text, a, answering=state.stage == "intake"):
         return _handoff(state, voice, "asked", advice=_advice(turn))
     if turn.route == "human" or turn.triage.decision.route == "human" or person_now(turn.triage):
         return _handoff(state, voice, "route_human", kind="acknowledgement", advice=_advice(turn))
@@ -209,8 +217,19 @@ def respond(state: State, turn: Turn, profile: Profile, playbook: Playbook, book
 
 def person_now(triage: Triage) -> str | None:
     """The override rule of this message that hands the contact to a person at once, if any."""
+    a = triage.analysis
     for rule in triage.decision.overrides:
         if rule in PERSON_NOW_RULES or rule.startswith(PERSON_NOW_PREFIXES):
+            return rule
+        # Money being lost now in the customer's own words; the intent alone (a lost card, an
+        # unknown debit) is something the bot can answer or take in.
+        if rule == "financial_harm" and any(
+            s.name == "financial_harm" and not all(e.startswith("intent ") for e in s.evidence)
+            for s in a.urgency.reasons
+        ):
+            return rule
+        # An unhappy third contact (two earlier ones this week, counted in the database).
+        if rule == "unhappy_repeat_contact" and any(e.endswith(COUNTED_CONTACTS) for e in a.repeat_evidence):
             return rule
     return None
 
@@ -368,12 +387,14 @@ def _new_question(state: State, turn: Turn, voice: _Voice, playbook: Playbook) -
     spec = playbook.intents.get(intent)
     automatable = turn.route == "automate" and spec is not None and not spec.never_automate
     article = turn.article
+    if article is not None and intent not in article.intents:
+        article = None  # an article answers the intents it declares, not whatever else is near it
     if article is not None and any(s.article == article.id for s in state.shown):
         article = None  # shown before and it did not settle the question: a person takes it from here
     state = replace(
         state, shown=tuple(replace(s, reaction="moved_on") if s.reaction == "pending" else s for s in state.shown)
     )
-    if automatable and article is not None and turn.similarity >= playbook.thresholds.answer_min_similarity:
+    if automatable and article is not None:
         state = replace(
             state,
             stage="confirm",

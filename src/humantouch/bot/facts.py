@@ -131,10 +131,9 @@ class Found:
 
 def _span(fact: str, spans: Sequence[Span]) -> str | None:
     types = SPAN_TYPES.get(fact, ())
-    for s in spans:
-        if s.type in types and s.score >= 0.6:
-            return s.value or s.text
-    return None
+    # The best-checked span wins ("30 november" over "maandag"); ties go to the first.
+    found = sorted((s for s in spans if s.type in types and s.score >= 0.6), key=lambda s: (-s.score, s.start))
+    return (found[0].value or found[0].text) if found else None
 
 
 def _place(text: str) -> str | None:

@@ -31,6 +31,7 @@ _YES = re.compile(
 )
 SHORT_REPLY_WORDS = 8
 SHORT_ANSWER_WORDS = 3
+SURE_REQUEST = 0.8
 STRONG_EMOTION = 0.5
 _FRUSTRATION = re.compile(
     r"\b(?:belachelijk|schandalig|schande|boos|woedend|kwaad|frustrerend|gefrustreerd|ergerlijk|irritant|"
@@ -91,5 +92,14 @@ _PERSON_WORDS = re.compile(
 )
 
 
-def asks_for_person(text: str, a: Analysis) -> bool:
-    return a.wants_human or a.intent.name == "request_human" or bool(_PERSON_WORDS.search(normalize(text)))
+def asks_for_person(text: str, a: Analysis, *, answering: bool = False) -> bool:
+    """Whether the customer asks for a person. While answering a bot question, the classifier's
+    request_human counts only when it is sure: a failed answer ("ik kan het nergens vinden") read
+    together with the conversation otherwise looks like a plea for help."""
+    if _PERSON_WORDS.search(normalize(text)):
+        return True
+    worded = [e for e in a.wants_human_evidence if not e.startswith("intent request_human")]
+    if worded:
+        return True
+    sure = SURE_REQUEST if answering else 0.0
+    return a.intent.name == "request_human" and a.intent.confidence >= sure
