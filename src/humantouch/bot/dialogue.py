@@ -14,11 +14,12 @@ and the database stay outside (the service passes the confident article in `Turn
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from humantouch.bot import facts as fact_reading
-from humantouch.bot.reading import Form, Tone, asks_for_person, reaction, register, tone
+from humantouch.bot.reading import STRONG_EMOTION, Form, Tone, asks_for_person, reaction, register, tone
 from humantouch.bot.replies import Templates, templates
 from humantouch.knowledge import Article
 from humantouch.playbook import Playbook
@@ -39,8 +40,9 @@ COUNTED_CONTACTS = "contacts in the last 7 days"
 # Rules whose acknowledgement carries advice for right now (112, 113, blocking the card).
 ADVICE_RULES = ("self_harm", "safety", "financial_harm")
 MAX_TRIES = 2
-LANGUAGE_SWITCH_WORDS = 4
+LANGUAGE_SWITCH_WORDS = 8  # words of letters; codes, numbers and addresses are no evidence of a language
 MAX_MISUNDERSTOOD = 2
+SHORT_FOLLOW_UP_WORDS = 3
 PERSON_STATUSES = frozenset({"waiting_for_agent", "with_agent"})
 SMALL_TALK = frozenset({"greeting", "thanks", "compliment"})
 
@@ -191,7 +193,10 @@ def respond(state: State, turn: Turn, profile: Profile, playbook: Playbook, book
     seen_form = register(turn.text)
     # A short message ("thanks!", an e-mail address) does not switch the conversation's language.
     lang = a.language if a.language in ("nl", "en") else None
-    if state.language is not None and len(turn.text.split()) < LANGUAGE_SWITCH_WORDS:
+    # Answers to the bot's questions (names, addresses, codes) are no evidence of a language either.
+    words = len(re.findall(r"[^\W\d_]{2,}", turn.text))
+    answering = state.stage == "intake" and state.asking is not None
+    if state.language is not None and (answering or words < LANGUAGE_SWITCH_WORDS):
         lang = None
     state = replace(state, form=seen_form or state.form, language=lang or state.language)
     state = _collect(state, turn, profile, playbook)
@@ -201,9 +206,11 @@ def respond(state: State, turn: Turn, profile: Profile, playbook: Playbook, book
         state = replace(state, stage="idle", asking=None, misunderstood=0)
     voice = _voice(state, turn, profile, playbook, book or templates())
 
-    if asks_for_person(turn.text, a, answering=state.stage == "intake"):
+    answering = state.stage == "intake" and state.asking is not None
+    if asks_for_person(turn.text, a, answering=answering):
         return _handoff(state, voice, "asked", advice=_advice(turn))
-    if turn.route == "human" or turn.triage.decision.route == "human" or person_now(turn.triage):
+    human = turn.route == "human" or turn.triage.decision.route == "human" or person_now(turn.triage) is not None
+    if human and not (answering and _unsure_request_only(turn.triage)):
         return _handoff(state, voice, "route_human", kind="acknowledgement", advice=_advice(turn))
     if state.stage == "confirm":
         step = _after_answer(state, turn, voice, playbook)
@@ -228,10 +235,25 @@ def person_now(triage: Triage) -> str | None:
             for s in a.urgency.reasons
         ):
             return rule
+        # A confused customer who is also clearly worried or upset.
+        if rule == "vulnerable.confusion" and max(a.emotions.values(), default=0.0) >= STRONG_EMOTION:
+            return rule
         # An unhappy third contact (two earlier ones this week, counted in the database).
         if rule == "unhappy_repeat_contact" and any(e.endswith(COUNTED_CONTACTS) for e in a.repeat_evidence):
             return rule
     return None
+
+
+def _unsure_request_only(triage: Triage) -> bool:
+    """The message goes to a person only because the classifier read an answer to the bot's question
+    as a request for one (not sure enough for `asks_for_person`): the bot goes on with the intake."""
+    d = triage.decision
+    others = [r for r in d.overrides if r != "asked_for_person"]
+    return (
+        "asked_for_person" in d.overrides
+        and d.quadrant != "C"
+        and not any(r in ("safety", "self_harm") for r in others)
+    )
 
 
 def _advice(turn: Turn) -> str | None:
@@ -253,7 +275,7 @@ def _collect(state: State, turn: Turn, profile: Profile, playbook: Playbook) -> 
     have = {f.fact for f in found}
     spans = turn.triage.analysis.entities
     for name in all_fact_names(playbook):
-        if name in have:
+        if name in have or name == state.asking:  # the fact asked for is read as the answer (`facts.answer`)
             continue
         if name in profile.known:
             found.append(Fact(name, profile.known[name], None, "profile"))
@@ -372,6 +394,8 @@ def _intake_answer(state: State, turn: Turn, voice: _Voice, playbook: Playbook) 
 def _new_question(state: State, turn: Turn, voice: _Voice, playbook: Playbook) -> Step:
     a = turn.triage.analysis
     intent = a.intent.name
+    if state.intent is not None and len(turn.text.split()) <= SHORT_FOLLOW_UP_WORDS and intent not in SMALL_TALK:
+        intent = state.intent  # "14 november" after an answer goes on with the same topic
     if intent in SMALL_TALK:
         key = {"greeting": "how_can_i_help", "thanks": "thanks", "compliment": "compliment"}[intent]
         state, reply = _reply(replace(state, misunderstood=0), voice, "acknowledgement", [voice.say(key)])

@@ -39,13 +39,9 @@ IDENTIFIERS = frozenset({"order_number", "customer_number", "policy_number", "cl
 
 _BARE_ID = re.compile(r"(?<![\w-])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,24}(?![\w-])", re.IGNORECASE)
 _CAP = r"[A-Z\u00c0-\u00de][\w'\u00e0-\u00ff-]+"
-_PLACE = re.compile(
-    rf"\b(?:in|bij|te|op|near|at|on)\s+(?:de\s+|het\s+|the\s+)?(?P<place>[ANE]\d{{1,3}}(?:\s+(?:bij|near)\s+{_CAP})?"
-    rf"|{_CAP}(?:[ -](?:aan|op|den|de|{_CAP}))*(?:\s+{_CAP})?)"
-)
-_NOT_PLACE = frozenset(
-    {"Ik", "I", "Mijn", "My", "De", "Het", "Een", "The", "A", "Dat", "Die", "Dit", "This", "That", "U", "Uw", "Je"}
-)
+# Unprompted, only a road number is clearly a place ("op de A28 bij Meppel"); a capitalised word
+# after "bij" is as often a menu item ("bij Schade melden"). Asked for, the whole answer is the place.
+_PLACE = re.compile(rf"\b(?:op|on)\s+(?:de\s+|the\s+)?(?P<place>[ANE]\d{{1,3}}(?:\s+(?:bij|near)\s+{_CAP})?)")
 RELATIONS: dict[str, tuple[str, ...]] = {
     "nl": (
         "vader",
@@ -111,7 +107,8 @@ _FILLER = re.compile(
     r"^(?:(?:het|dat|die|mijn|my|it|the|is|was|:|ja|yes|ok|oke|okay|hoor|hier|here|graag|please|nummer|number)\b[\s,:.]*)+",
     re.IGNORECASE,
 )
-DESCRIPTION_MIN_WORDS = 8
+DESCRIPTION_MIN_WORDS = 12  # a short opening ("ik wil schade melden") is a request, not what happened
+FREE_TEXT = frozenset({"place", "description", "deceased_name", "relation"})
 _DONT_KNOW = re.compile(
     r"\b(?:weet (?:ik )?(?:het )?niet|geen idee|geen flauw idee|kan (?:ik )?(?:het |hem |die )?niet vinden|"
     r"heb ik niet|niet bij de hand|don'?t know|do not know|no idea|can'?t find|cannot find|don'?t have)\b",
@@ -137,11 +134,8 @@ def _span(fact: str, spans: Sequence[Span]) -> str | None:
 
 
 def _place(text: str) -> str | None:
-    for m in _PLACE.finditer(text):
-        place = m["place"].strip()
-        if place.split()[0] not in _NOT_PLACE:
-            return place
-    return None
+    m = _PLACE.search(text)
+    return m["place"].strip() if m else None
 
 
 def _relation(text: str) -> str | None:
@@ -180,6 +174,8 @@ def answer(fact: str, text: str, spans: Sequence[Span]) -> Found:
     """Read the customer's reply to the question for `fact`: the value, or why it is refused."""
     if _DONT_KNOW.search(text):
         return Found(None, "invalid.unknown")
+    if fact in FREE_TEXT:
+        return _free_text(fact, text)
     found = find(fact, text, spans)
     if found is not None:
         return Found(found)
@@ -201,12 +197,16 @@ def answer(fact: str, text: str, spans: Sequence[Span]) -> Found:
     if fact in ("license_plate", "postcode", "email"):
         return Found(None, f"invalid.{fact}")
     value = _clean(text)
-    if fact == "relation" and value and len(value.split()) <= 3:
-        return Found(value.lower())
-    if fact in ("place", "deceased_name") and value and len(value.split()) <= 8:
-        return Found(value)
-    if fact == "description" and len(value.split()) >= 3:
-        return Found(text.strip())
-    if fact not in SPAN_TYPES and value:
-        return Found(value)
-    return Found(None, "invalid.unclear")
+    return Found(value) if value and fact not in SPAN_TYPES else Found(None, "invalid.unclear")
+
+
+def _free_text(fact: str, text: str) -> Found:
+    """The answer to a question for a place, a name, a relation or what happened is the answer itself."""
+    value = _clean(text)
+    if not value:
+        return Found(None, "invalid.unclear")
+    if fact == "relation":
+        return Found((_relation(text) or value).lower())
+    if fact == "description" and len(value.split()) < 3:
+        return Found(None, "invalid.unclear")
+    return Found(value if fact != "description" else text.strip())
