@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     access_log: bool = False
     demo: bool = False
     production: bool = False
+    knowledge: str | None = None
+    briefing_language: Literal["nl", "en"] = "nl"
 
     @classmethod
     def settings_customise_sources(

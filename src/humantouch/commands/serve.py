@@ -100,8 +100,16 @@ def build(settings: Settings) -> Built:
         engine, max_batch=settings.triage_batch_size, max_wait=settings.triage_batch_wait_ms / 1000
     )
     targets = (settings.webhook_url,) if settings.webhook_url else ()
-    knowledge = KnowledgeIndex(load_articles(), engine.encoders[0], engine.playbook.thresholds.answer_min_similarity)
-    svc = Service(db=db, engine=triager, webhook_targets=targets, knowledge=knowledge)
+    knowledge = KnowledgeIndex(
+        load_articles(settings.knowledge), engine.encoders[0], engine.playbook.thresholds.answer_min_similarity
+    )
+    svc = Service(
+        db=db,
+        engine=triager,
+        webhook_targets=targets,
+        knowledge=knowledge,
+        briefing_language=settings.briefing_language,
+    )
     app = create_app(svc, max_request_bytes=settings.max_request_bytes, on_shutdown=[triager.close, db.dispose])
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",
