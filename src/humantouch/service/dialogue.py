@@ -116,14 +116,18 @@ def converse(
     triage: Triage,
     before: str | None,
     found: Found,
+    *,
+    text: str | None = None,
 ) -> Said:
+    """`text` is what the customer wrote (the triage's entity offsets point into it); the stored
+    `message.text` may be masked for privacy."""
     playbook = svc.engine.playbook
     # The bot reads intents' facts and thresholds: the engine's playbook is the full Playbook.
     assert isinstance(playbook, Playbook), "the bot needs the engine's Playbook"
     row = session.get(BotState, conversation.id)
     state = State.from_dict(row.state if row is not None else None)
     turn = Turn(
-        text=message.text,
+        text=text if text is not None else message.text,
         message_id=message.id,
         triage=triage,
         status=before,

@@ -226,7 +226,9 @@ def _store(
     )
     session.add(message)
     session.flush()
-    said = dialogue.converse(svc, session, conversation, customer, message, triage, before, found or dialogue.Found())
+    said = dialogue.converse(
+        svc, session, conversation, customer, message, triage, before, found or dialogue.Found(), text=msg.text
+    )
 
     conv_view = views.conversation(conversation)
     msg_view = views.message(message, with_triage=False)

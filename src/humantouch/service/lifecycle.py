@@ -5,8 +5,9 @@
      |         +--------------+    +--- hand back +            +--> (a new customer message reopens)
      +---------------------------------------------+
 
-Kept apart from the database code so the bot work of issue 4 (intake before handoff) changes
-one table here, not the transaction code.
+Kept apart from the database code. `assist` leads to `intake`, where the bot of issue 4 collects
+the intent's facts; the bot's own outcome then moves the conversation on (service/dialogue.py):
+a handoff to `waiting_for_agent`, a confirmed answer to `resolved`.
 """
 
 from __future__ import annotations
