@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from humantouch.cli import main
 from humantouch.engine import Engine
 from humantouch.evaluation.conversations import evaluate, judge, load_conversations, same_value, summarise
 from humantouch.knowledge import KnowledgeIndex
@@ -97,3 +100,15 @@ def test_facts_asked_twice_are_counted() -> None:
 )
 def test_values_are_compared_as_the_format_says(fact: str, expected: str, got: str, same: bool) -> None:
     assert same_value(fact, expected, got) is same
+
+
+def test_the_command_reports_json_and_refuses_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps(PERSON) + "\n", encoding="utf-8")
+    assert main(["eval", "conversations", "--profile", "test", "--set", str(cases)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["profile"] == "test" and report["all"]["conversations"] == 1 and "cases" not in report
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n', encoding="utf-8")
+    assert main(["eval", "conversations", "--profile", "test", "--set", str(bad)]) != 0
+    assert "'language' is missing" in capsys.readouterr().err

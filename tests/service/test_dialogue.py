@@ -133,3 +133,13 @@ def test_a_known_customer_number_is_not_asked(svc: Service) -> None:
     out = receive(svc, msg).response
     reply = out["reply"]
     assert reply is not None and "klantnummer" not in reply["text"]
+
+
+def test_after_a_hand_back_the_bot_speaks_again(svc: Service, agent_id: str) -> None:
+    out = say(svc, "Ik wil een medewerker spreken")
+    cid = out["conversation"]["id"]
+    conversations.take_over(svc, ADMIN, cid, agent_id)
+    assert say(svc, "hallo?")["reply"] is None
+    conversations.hand_back(svc, ADMIN, cid)
+    again = say(svc, "Ik ben mijn wachtwoord vergeten en kan niet inloggen")
+    assert again["conversation"]["id"] == cid and again["reply"] is not None

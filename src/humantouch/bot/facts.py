@@ -97,6 +97,9 @@ _RELATION = re.compile(
     + r")\b",
     re.IGNORECASE,
 )
+_RELATION_WORD = re.compile(
+    r"\b(?:" + "|".join(sorted({*RELATIONS["nl"], *RELATIONS["en"]}, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
 _NAMED = re.compile(
     rf"\b(?:heette|heet|naam (?:is|was)|name (?:is|was)|called|genaamd)\s+"
     rf"(?P<name>{_CAP}(?:\s+(?:van|de|der|den|ten|ter|{_CAP})){{0,4}})"
@@ -206,7 +209,8 @@ def _free_text(fact: str, text: str) -> Found:
     if not value:
         return Found(None, "invalid.unclear")
     if fact == "relation":
-        return Found((_relation(text) or value).lower())
+        word = _RELATION_WORD.search(text)
+        return Found((_relation(text) or (word.group().lower() if word else value)).lower())
     if fact == "description" and len(value.split()) < 3:
         return Found(None, "invalid.unclear")
     return Found(value if fact != "description" else text.strip())
