@@ -29,7 +29,13 @@ HISTORY_WINDOW = timedelta(days=90)
 SUMMARY_SENTENCES = 3
 LANGUAGES = ("nl", "en")
 # Facts read with loose patterns (not recognisers with checks): listed only when the intent needs them.
+GENERIC_FACTS = frozenset({"reference", "date"})
 GUESSED_FACTS = frozenset({"description", "place", "date_of_death", "relation", "deceased_name"})
+_SALUTATION = re.compile(
+    r"^(?:geachte|beste|hallo|hoi|goedemorgen|goedemiddag|goedenavond|dear|hi|hello|met vriendelijke groet|"
+    r"vriendelijke groet|groet(?:en|jes)?|kind regards|best regards|regards|yours)\b[^.!?]{0,40}$",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 FACT_LABELS: dict[str, dict[str, str]] = {
@@ -57,6 +63,36 @@ FACT_LABELS: dict[str, dict[str, str]] = {
 REACTIONS = {
     "nl": {"helped": "hielp", "not_helped": "hielp niet", "moved_on": "geen reactie", "pending": "nog geen reactie"},
     "en": {"helped": "helped", "not_helped": "did not help", "moved_on": "no reaction", "pending": "no reaction yet"},
+}
+WORDS = {
+    "nl": {
+        "unknown": "onbekend",
+        "high": "hoog",
+        "medium": "midden",
+        "low": "laag",
+        "negative": "negatief",
+        "neutral": "neutraal",
+        "positive": "positief",
+        "steady": "stabiel",
+        "improving": "verbeterend",
+        "worsening": "verslechterend",
+        "anger": "boosheid",
+        "fear": "zorgen",
+        "sadness": "verdriet",
+        "joy": "blijdschap",
+    },
+    "en": {
+        "unknown": "unknown",
+        "high": "high",
+        "medium": "medium",
+        "low": "low",
+        "negative": "negative",
+        "neutral": "neutral",
+        "positive": "positive",
+        "steady": "steady",
+        "improving": "improving",
+        "worsening": "worsening",
+    },
 }
 HANDOFF = {
     "nl": {
@@ -137,7 +173,7 @@ def _summary(messages: Sequence[Message], facts: Sequence[dict[str, Any]]) -> li
         entities = len((m.triage or {}).get("entities") or [])
         for j, sentence in enumerate(s.strip() for s in _SENTENCE.split(m.text) if s.strip()):
             words = len(sentence.split())
-            if words < 2:
+            if words < 2 or _SALUTATION.match(sentence):
                 continue
             score = (3.0 if i == 0 and j == 0 else 0.0) + min(entities, 2) * 0.5
             score += sum(2.0 for v in values if v and v in sentence.lower()) + min(words, 20) / 20
@@ -166,15 +202,18 @@ def _history(session: Session, conversation: Conversation, since: Any) -> list[d
 def _articles(
     svc: Service, intent: str | None, lang: str, hits: Sequence[Hit], tried: set[str]
 ) -> list[dict[str, str]]:
-    """Articles for the agent: the search's hits for the last message, then those declaring the intent."""
+    """Articles for the agent that declare the conversation's intent: the search's hits first, in the
+    customer's language. None rather than near misses: a wrong article costs the agent time."""
     out: dict[str, str] = {}
+    if svc.knowledge is None or not intent:
+        return []
+    declaring = {(a.id, a.lang): a for a in svc.knowledge.articles if intent in a.intents}
     for h in hits:
-        if h.article_id not in tried:
+        if (h.article_id, h.lang) in declaring and h.article_id not in tried:
             out.setdefault(h.article_id, h.title)
-    if svc.knowledge is not None and intent:
-        for a in svc.knowledge.articles:
-            if intent in a.intents and a.lang == lang and a.id not in tried:
-                out.setdefault(a.id, a.title)
+    for (article_id, article_lang), a in declaring.items():
+        if article_lang == lang and article_id not in tried:
+            out.setdefault(article_id, a.title)
     return [{"id": k, "title": v} for k, v in list(out.items())[:3]]
 
 
@@ -204,20 +243,28 @@ def _next_action(brief: dict[str, Any], lang: str) -> str:
     return " ".join(parts)
 
 
+def _shown(value: str) -> str:
+    """Dates as people write them: 2026-11-19 -> 19-11-2026, --11-19 (no year) -> 19-11."""
+    m = re.fullmatch(r"(\d{4}|-)-(\d{2})-(\d{2})", value)
+    if m is None:
+        return value
+    return f"{m[3]}-{m[2]}" + (f"-{m[1]}" if m[1] != "-" else "")
+
+
 def render_text(brief: dict[str, Any], lang: str) -> str:
     """The briefing as a short note for the agent, in `lang` (nl or en)."""
     nl = lang == "nl"
     who = brief["who"]
-    form = {"formal": "u" if nl else "formal", "informal": "je" if nl else "informal"}.get(who["form_of_address"], "?")
-    tier = who["value_tier"] or ("onbekend" if nl else "unknown")
-    tenure = f"{who['tenure_years']:g}" if who["tenure_years"] is not None else "?"
+    form = {"formal": "u", "informal": "je"}.get(who["form_of_address"], "?") if who["language"] == "nl" else ""
+    words = WORDS["nl" if nl else "en"]
+    tier = words.get(who["value_tier"] or "unknown", who["value_tier"])
+    tenure = ""
+    if who["tenure_years"] is not None:
+        tenure = f", klant {who['tenure_years']:g} jaar" if nl else f", customer for {who['tenure_years']:g} years"
     lines = [
-        (
-            f"Wie: {who['name'] or 'onbekend'} ({who['language'] or '?'}, {form}), waarde {tier}, klant {tenure} jaar."
-            if nl
-            else f"Who: {who['name'] or 'unknown'} ({who['language'] or '?'}, {form}), value {tier}, "
-            f"customer for {tenure} years."
-        )
+        f"{'Wie' if nl else 'Who'}: {who['name'] or words['unknown']} "
+        f"({who['language'] or '?'}{', ' + form if form else ''}), "
+        f"{'waarde' if nl else 'value'} {tier}{tenure}."
     ]
     why = brief["why_now"]
     reason = HANDOFF[lang if lang in HANDOFF else "en"].get(why["handoff_reason"] or "", "")
@@ -235,12 +282,13 @@ def render_text(brief: dict[str, Any], lang: str) -> str:
     if why["reasons"]:
         lines.append(("Redenen: " if nl else "Reasons: ") + "; ".join(why["reasons"]) + ".")
     f = brief["feelings"]
-    feel = f"{f['overall']}, {f['trend']}" + (f" ({', '.join(f['emotions'])})" if f["emotions"] else "")
+    feel = f"{words[f['overall']]}, {words[f['trend']]}"
+    feel += f" ({', '.join(words.get(e, e) for e in f['emotions'])})" if f["emotions"] else ""
     if f["life_events"]:
         feel += ("; levensgebeurtenis: " if nl else "; life event: ") + ", ".join(f["life_events"])
     lines.append(("Gevoel: " if nl else "Feelings: ") + feel + ".")
     if brief["collected"]:
-        facts = "; ".join(f"{_label(c['fact'], lang)} {c['value']}" for c in brief["collected"])
+        facts = "; ".join(f"{_label(c['fact'], lang)} {_shown(str(c['value']))}" for c in brief["collected"])
         lines.append(("Verzameld: " if nl else "Collected: ") + facts + ".")
     if brief["missing"]:
         lines.append(
@@ -282,19 +330,33 @@ def build(
     row = session.get(BotState, conversation.id)
     state = State.from_dict(row.state if row is not None else None)
     messages = [m for m in repo.messages_of(session, [conversation.id]) if m.author == "customer"]
-    last = messages[-1] if messages else None
-    triage = (last.triage or {}) if last else {}
+    # Why now: the message that weighed most (highest route, then value), not a short last answer.
+    ranks = {"automate": 0, "assist": 1, "human": 2}
+    weighed = max(
+        (m.triage or {} for m in messages),
+        key=lambda t: (ranks.get(t.get("route", ""), 0), t.get("emotional_value", 0) + t.get("monetary_value", 0)),
+        default={},
+    )
+    triage: dict[str, Any] = dict(weighed)
     playbook: Any = svc.engine.playbook
     thresholds = getattr(playbook, "thresholds", None)
     emotion_present = thresholds.emotion_present if thresholds is not None else 0.35
     weights = getattr(playbook, "weights", None)
     high_value = weights.customer_value.high_value_eur if weights is not None else 5000.0
-    intent_spec = getattr(playbook, "intents", {}).get(conversation.intent or "")
+    intent = state.intent or conversation.intent
+    intent_spec = getattr(playbook, "intents", {}).get(intent or "")
     needed = list(intent_spec.facts) if intent_spec is not None else []
+    values_of = {f.fact: f.value for f in state.facts}
     collected = [
         {"fact": f.fact, "value": f.value, "message_id": f.message_id, "source": f.source}
         for f in state.facts
-        if f.fact in needed or f.fact not in GUESSED_FACTS
+        # The intent's facts, and other clearly recognised ones; a generic fact (a "reference", a
+        # "date") that repeats a more specific one only when the intent asks for it.
+        if f.fact in needed
+        or (
+            f.fact not in GUESSED_FACTS
+            and not (f.fact in GENERIC_FACTS and any(v == f.value for k, v in values_of.items() if k != f.fact))
+        )
     ]
     have = {c["fact"] for c in collected}
     reasons = sorted(triage.get("reasons") or [], key=lambda r: (r.get("axis") != "override", -r.get("weight", 0)))
@@ -304,14 +366,16 @@ def build(
             "customer_id": customer.id,
             "name": customer.name,
             "language": state.language or customer.language or conversation.language,
-            "form_of_address": state.form or customer.form_of_address,
+            # The form the bot used: the customer's own register, else the profile's, else formal.
+            "form_of_address": state.form
+            or (customer.form_of_address if customer.form_of_address in ("formal", "informal") else "formal"),
             "value_tier": _value_tier(customer.annual_value_eur, high_value),
             "annual_value_eur": customer.annual_value_eur,
             "tenure_years": customer.tenure_years,
             "segment": customer.segment,
         },
         "why_now": {
-            "intent": conversation.intent,
+            "intent": intent,
             "quadrant": conversation.quadrant,
             "route": conversation.route,
             "priority": conversation.priority,
@@ -327,7 +391,7 @@ def build(
         "language": lang,
     }
     customer_lang = brief["who"]["language"] if brief["who"]["language"] in LANGUAGES else "nl"
-    articles = _articles(svc, conversation.intent, customer_lang, hits, {s.article for s in state.shown})
+    articles = _articles(svc, intent, customer_lang, hits, {s.article for s in state.shown})
     brief["next_best_action"] = {"text": _next_action(brief, lang), "articles": articles}
     brief["text"] = render_text(brief, lang)
     return brief

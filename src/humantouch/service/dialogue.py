@@ -142,6 +142,9 @@ def converse(
         session.add(row)
     row.state = step.state.to_dict()
     row.updated_at = now
+    if step.state.intent is not None:
+        # The topic as the bot followed it: an answer to its question ("op de A28") is no new topic.
+        conversation.intent = step.state.intent
     _move(svc, session, conversation, step)
     if step.reply is None:
         return Said(step, None)
