@@ -204,7 +204,7 @@ def respond(state: State, turn: Turn, profile: Profile, playbook: Playbook, book
         return Step(state, None, "silent")
     if state.stage in ("handed_over", "resolved"):  # handed back to the bot, or a resolved conversation reopened
         state = replace(state, stage="idle", asking=None, misunderstood=0)
-    voice = _voice(state, turn, profile, playbook, book or templates())
+    voice = _voice(state, turn, profile, book or templates())
 
     answering = state.stage == "intake" and state.asking is not None
     if asks_for_person(turn.text, a, answering=answering):
@@ -261,7 +261,7 @@ def _advice(turn: Turn) -> str | None:
     return next((f"advice.{r}" for r in ADVICE_RULES if r in rules), None)
 
 
-def _voice(state: State, turn: Turn, profile: Profile, playbook: Playbook, book: Templates) -> _Voice:
+def _voice(state: State, turn: Turn, profile: Profile, book: Templates) -> _Voice:
     a = turn.triage.analysis
     lang = state.language or (profile.language if profile.language in ("nl", "en") else None) or "nl"
     profile_form: Form | None = profile.form_of_address if profile.form_of_address in ("formal", "informal") else None  # type: ignore[assignment]
