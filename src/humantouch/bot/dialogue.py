@@ -2,14 +2,15 @@
 
     respond(state, turn, profile, playbook) -> Step(new state, reply or None, outcome)
 
-In order: silent once a person has the conversation; a person at once when asked for (or when
-the route is human: a short acknowledgement); the customer's yes/no after an answer; the answer
-to an intake question; otherwise a new question: greet, answer from knowledge when the retrieval
-was confident, or collect the intent's missing facts one at a time and hand over. Two messages in
-a row the bot does not understand, or two failed tries at one fact, also hand over.
+In order: silent once a person has the conversation; a person at once when asked for (or, with a
+short acknowledgement, when the route is human or a "person now" override rule fired); the
+customer's yes/no after an answer; the answer to an intake question; otherwise a new question:
+greet, answer from the article the service found for the classified intent, or collect the
+intent's missing facts one at a time and hand over. Two messages in a row the bot does not
+understand, or two failed tries at one fact, also hand over.
 
 The state is a plain record the service stores as JSON per conversation; the knowledge search
-and the database stay outside (the service passes the confident article in `Turn.article`).
+and the database stay outside (the service passes the article to answer with in `Turn.article`).
 """
 
 from __future__ import annotations
