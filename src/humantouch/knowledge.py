@@ -27,7 +27,7 @@ import numpy as np
 
 from humantouch.errors import PlaybookError
 from humantouch.models import CachedEncoder, Matrix
-from humantouch.playbook import read_yaml
+from humantouch.playbook import Thresholds, read_yaml
 from humantouch.text import normalize, tokenize
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
@@ -216,3 +216,8 @@ class KnowledgeIndex:
         # the meaning is close enough.
         agree = order[0] == by_sim[0]
         return Retrieval(hits, agree and hits[0].similarity >= self.min_similarity, hits[0].similarity)
+
+
+def index_for(articles: Sequence[Article], encoder: CachedEncoder, thresholds: Thresholds) -> KnowledgeIndex:
+    """An index answering at the playbook's thresholds (answer_min_confidence, answer_min_similarity)."""
+    return KnowledgeIndex(articles, encoder, thresholds.answer_min_similarity, thresholds.answer_min_confidence)

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     purge_interval_minutes: float = Field(default=60.0, gt=0)
     rate_limit_per_minute: float = Field(default=60.0, gt=0)
     rate_limit_burst: int = Field(default=20, ge=1)
+    knowledge: str | None = None
+    briefing_language: Literal["nl", "en"] = "nl"
 
     @classmethod
     def settings_customise_sources(

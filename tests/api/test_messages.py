@@ -15,10 +15,11 @@ def test_post_message_returns_analysis_decision_and_conversation(api: Api) -> No
     r = api.post("/v1/messages", MESSAGE, role="integration")
     assert r.status_code == 201, r.text
     body = r.json()
-    assert set(body) == {"message", "triage", "conversation", "customer"}
+    assert set(body) == {"message", "triage", "conversation", "customer", "reply"}
+    assert set(body["reply"]) == {"message_id", "text", "kind"}
     for key in ("language", "intent", "sentiment", "route", "quadrant", "priority", "reasons"):
         assert key in body["triage"]
-    assert body["conversation"]["status"] in ("bot", "waiting_for_agent")
+    assert body["conversation"]["status"] in ("bot", "intake", "waiting_for_agent")
     assert body["conversation"]["sla_due_at"].endswith("Z")
     customer = api.get(f"/v1/customers/{body['customer']['id']}").json()
     assert customer["name"] == "Jan"
@@ -37,7 +38,7 @@ def test_idempotency_key_header_replays_the_first_answer(api: Api) -> None:
     assert clash.status_code == 409
     assert clash.json()["error"]["code"] == "HT-CONFLICT-IDEMPOTENCY"
     contacts = api.get(f"/v1/customers/{first.json()['customer']['id']}/contacts").json()
-    assert contacts["items"][0]["message_count"] == 1
+    assert contacts["items"][0]["message_count"] == 2  # the message and the bot's reply, once
 
 
 def test_422_names_every_wrong_field(api: Api) -> None:

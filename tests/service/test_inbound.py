@@ -29,9 +29,10 @@ def test_a_message_is_stored_with_its_analysis_decision_and_events(svc: Service)
     assert out["customer"]["created"] is True
     assert out["triage"]["route"] in ("automate", "assist", "human")
     assert out["conversation"]["route"] == out["triage"]["route"]
-    assert out["conversation"]["message_count"] == 1
+    assert out["reply"] is not None  # the bot answers every new contact (issue 4)
+    assert out["conversation"]["message_count"] == 2
     with svc.db.read() as s:
-        message = s.scalars(select(Message)).one()
+        message = s.scalars(select(Message).where(Message.author == "customer")).one()
         assert message.triage == out["triage"]
         assert message.author == "customer"
         types = [e.type for e in s.scalars(select(Event).order_by(Event.id))]
@@ -58,7 +59,7 @@ def test_follow_up_messages_join_the_open_conversation_with_history(svc: Service
     a = receive(svc, inbound("Mijn factuur klopt niet")).response
     b = receive(svc, inbound("Er staat 80 euro te veel op")).response
     assert a["conversation"]["id"] == b["conversation"]["id"]
-    assert b["conversation"]["message_count"] == 2
+    assert b["conversation"]["message_count"] == 4  # two from the customer, two bot replies
     assert seen[1].history == ("Mijn factuur klopt niet",)
 
 
@@ -91,11 +92,11 @@ def test_idempotency_key_gives_the_same_answer_and_stores_once(svc: Service) -> 
     again = receive(svc, inbound("Waar is mijn bestelling 12345?", idempotency_key="k-1"))
     assert not first.replayed and again.replayed
     assert again.response == first.response
-    assert count(svc, Message) == 1
+    assert count(svc, Message) == 2  # the message and the bot's reply
     assert count(svc, IdempotencyKey) == 1
     with pytest.raises(ConflictError):
         receive(svc, inbound("Iets heel anders", idempotency_key="k-1"))
-    assert count(svc, Message) == 1
+    assert count(svc, Message) == 2
 
 
 def test_webhook_events_go_to_the_outbox_in_the_same_transaction(svc: Service) -> None:

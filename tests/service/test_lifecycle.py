@@ -16,11 +16,13 @@ from humantouch.service.lifecycle import (
     "current, route, expected",
     [
         (None, "automate", "bot"),
-        (None, "assist", "waiting_for_agent"),
+        (None, "assist", "intake"),
         (None, "human", "waiting_for_agent"),
         ("bot", "automate", "bot"),
         ("bot", "human", "waiting_for_agent"),
-        ("intake", "assist", "waiting_for_agent"),
+        ("intake", "assist", "intake"),  # the bot decides when the intake is done
+        ("intake", "human", "waiting_for_agent"),
+        ("bot", "assist", "bot"),
         ("waiting_for_agent", "automate", "waiting_for_agent"),
         ("with_agent", "automate", "with_agent"),
         ("resolved", "automate", "bot"),
@@ -42,3 +44,5 @@ def test_override_keeps_an_agent_on_the_conversation() -> None:
     assert status_after_override("with_agent", "automate") == "with_agent"
     assert status_after_override("waiting_for_agent", "automate") == "bot"
     assert status_after_override("bot", "human") == "waiting_for_agent"
+    assert status_after_override("bot", "assist") == "intake"
+    assert status_after_override("waiting_for_agent", "assist") == "waiting_for_agent"

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from humantouch.api import create_app
 from humantouch.engine import Engine
+from humantouch.knowledge import KnowledgeIndex, index_for, load_articles
 from humantouch.migrations import upgrade
 from humantouch.service import Actor, Service, agents, keys
 from humantouch.storage import Database
@@ -86,9 +87,14 @@ def db(database_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(scope="session")
+def knowledge(engine: Engine) -> KnowledgeIndex:
+    return index_for(load_articles(), engine.encoders[0], engine.playbook.thresholds)
+
+
 @pytest.fixture
-def svc(db: Database, engine: Engine) -> Service:
-    return Service(db=db, engine=engine)
+def svc(db: Database, engine: Engine, knowledge: KnowledgeIndex) -> Service:
+    return Service(db=db, engine=engine, knowledge=knowledge)
 
 
 @pytest.fixture

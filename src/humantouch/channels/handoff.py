@@ -7,7 +7,6 @@ the strongest reasons, with the customer's last words.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -78,21 +77,16 @@ def no_briefing(conversation_id: str) -> str | None:
 
 
 def briefing_source(svc: Service) -> BriefingSource:
-    """The stored briefing's text, from the bot stream's module when it is installed."""
-    try:
-        module = importlib.import_module("humantouch.service.briefing")
-    except ModuleNotFoundError as exc:
-        if exc.name != "humantouch.service.briefing":
-            raise
-        return no_briefing
+    """The stored handoff briefing's readable text (humantouch.service.briefing); None before a handoff."""
+    from humantouch.service import briefing
 
     def text(conversation_id: str) -> str | None:
         try:
-            found = module.for_conversation(svc, conversation_id)
+            found = briefing.for_conversation(svc, conversation_id)
         except HumantouchError as exc:  # the note falls back to the triage reasons; say why
-            log.warning("no briefing for %s: %s", conversation_id, exc)
+            log.warning("no briefing for %s: %s", conversation_id, exc.code)
             return None
-        return str(found["text"]) if isinstance(found, dict) and found.get("text") else None
+        return str(found["text"]) if found and found.get("text") else None
 
     return text
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from humantouch.commands.triage import add_engine_options
 
-TARGETS = ("own", "retrieval", "banking77", "banking77-10shot", "bitext", "xed", "clinc-oos", "public")
+TARGETS = ("own", "retrieval", "conversations", "banking77", "banking77-10shot", "bitext", "xed", "clinc-oos", "public")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
         return _own(args)
     if args.target == "retrieval":
         return _retrieval(args)
+    if args.target == "conversations":
+        return _conversations(args)
     from pathlib import Path
 
     from humantouch.evaluation import public
@@ -101,16 +103,10 @@ def _own(args: argparse.Namespace) -> int:
 def _retrieval(args: argparse.Namespace) -> int:
     from humantouch.engine import Engine
     from humantouch.evaluation.retrieval import calibrate, evaluate, load_questions
-    from humantouch.knowledge import KnowledgeIndex, load_articles
+    from humantouch.knowledge import index_for, load_articles
 
     engine = Engine.load(args.playbook, args.profile)
-    thresholds = engine.playbook.thresholds
-    index = KnowledgeIndex(
-        load_articles(args.knowledge),
-        engine.encoders[0],
-        thresholds.answer_min_similarity,
-        thresholds.answer_min_confidence,
-    )
+    index = index_for(load_articles(args.knowledge), engine.encoders[0], engine.playbook.thresholds)
     questions = load_questions(args.eval_set)
     report: dict[str, Any] = {"profile": args.profile}
     if args.calibrate:
@@ -118,4 +114,19 @@ def _retrieval(args: argparse.Namespace) -> int:
         report["calibrated_threshold"] = calibrate(index, questions, grid, engine.intent_probabilities)
     report.update(evaluate(index, questions, engine.intent_probabilities))
     print(json.dumps(report, indent=2))
+    return 0
+
+
+def _conversations(args: argparse.Namespace) -> int:
+    """Scripted conversations through the real service on temporary SQLite databases."""
+    from humantouch.engine import Engine
+    from humantouch.evaluation.conversations import evaluate, load_conversations
+    from humantouch.knowledge import index_for, load_articles
+
+    engine = Engine.load(args.playbook, args.profile)
+    index = index_for(load_articles(args.knowledge), engine.encoders[0], engine.playbook.thresholds)
+    report = evaluate(lambda: engine, index, load_conversations(args.eval_set))
+    if not args.json:
+        report.pop("cases")  # --json adds every conversation turn by turn
+    print(json.dumps({"profile": args.profile, **report}, indent=2, ensure_ascii=False))
     return 0

@@ -91,6 +91,7 @@ def build(settings: Settings) -> Built:
     from humantouch.api import create_app
     from humantouch.api.ratelimit import Limit
     from humantouch.engine import Engine
+    from humantouch.knowledge import index_for, load_articles
     from humantouch.service import Service
     from humantouch.service.batching import BatchingTriager
     from humantouch.storage import Database
@@ -107,12 +108,15 @@ def build(settings: Settings) -> Built:
     targets = (settings.webhook_url,) if settings.webhook_url else ()
     from humantouch.feedback.config import FeedbackConfig
 
+    knowledge = index_for(load_articles(settings.knowledge), engine.encoders[0], engine.playbook.thresholds)
     svc = Service(
         db=db,
         engine=triager,
         webhook_targets=targets,
         feedback=FeedbackConfig.from_settings(settings),
         data_keys=data_key_ring(settings),
+        knowledge=knowledge,
+        briefing_language=settings.briefing_language,
     )
     app = create_app(
         svc,

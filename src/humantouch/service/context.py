@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from humantouch.feedback.config import FeedbackConfig
 from humantouch.privacy.crypto import KeyRing
 from humantouch.service.ports import Triager
 from humantouch.storage import Database, utcnow
+
+if TYPE_CHECKING:
+    from humantouch.knowledge import KnowledgeIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,10 @@ class Service:
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     # Encrypts the originals of masked messages; None keeps no originals (humantouch.privacy).
     data_keys: KeyRing | None = None
+    # The knowledge articles the bot answers from and agents get suggested; None: the bot never answers.
+    knowledge: KnowledgeIndex | None = None
+    # The language of the readable handoff briefing for agents (nl or en).
+    briefing_language: str = "nl"
 
     def sla_minutes(self, channel: str, priority: str) -> int:
         return int(self.engine.playbook.sla_minutes(channel, priority))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from humantouch.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from humantouch.privacy import audit
-from humantouch.service import events, lifecycle, views
+from humantouch.service import briefing, events, lifecycle, views
 from humantouch.service.context import Actor, Service
 from humantouch.storage import repository as repo
 from humantouch.storage.tables import Agent, Conversation, Event, Message, Override
@@ -196,7 +196,11 @@ def override(svc: Service, actor: Actor, conversation_id: str, route: str, reaso
                 svc,
                 session,
                 "contact.handoff",
-                {"conversation": views.conversation(conversation), "override": views.override(row)},
+                {
+                    "conversation": views.conversation(conversation),
+                    "override": views.override(row),
+                    "briefing": briefing.store(svc, session, conversation),
+                },
                 actor=actor.label,
                 **ids,
             )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from humantouch.errors import ConflictError, InputError, NotFoundError
 from humantouch.privacy import messages as privacy_messages
 from humantouch.records import Contact, CustomerContext, Triage
-from humantouch.service import events, lifecycle, views
+from humantouch.service import briefing, dialogue, events, lifecycle, views
 from humantouch.service.context import Service
 from humantouch.service.identities import normalize
 from humantouch.storage import repository as repo
@@ -69,6 +69,7 @@ def receive(
                 return Received(earlier, True)
         contact = _contact(svc, session, msg, kind, value)
     triage = svc.engine.triage(contact)
+    found = dialogue.search(svc, contact, triage)
 
     try:
         with svc.db.write() as session:
@@ -81,7 +82,7 @@ def receive(
                 )
                 session.add(key_row)
                 session.flush()
-            response = _store(svc, session, msg, kind, value, triage)
+            response = _store(svc, session, msg, kind, value, triage, found)
             if after_store is not None:
                 after_store(session, response)
             if key_row is not None:
@@ -168,7 +169,13 @@ def _conversation_for(session: Session, msg: InboundMessage, customer: Customer)
 
 
 def _store(
-    svc: Service, session: Session, msg: InboundMessage, kind: str, value: str, triage: Triage
+    svc: Service,
+    session: Session,
+    msg: InboundMessage,
+    kind: str,
+    value: str,
+    triage: Triage,
+    found: dialogue.Found | None = None,
 ) -> dict[str, Any]:
     now = svc.clock()
     customer, created = repo.customer_for_identity(session, kind, value, name=msg.sender_name)
@@ -232,6 +239,9 @@ def _store(
     session.add(message)
     session.flush()
     privacy_messages.keep_original(svc, session, message, msg.text, stored)
+    said = dialogue.converse(
+        svc, session, conversation, customer, message, triage, before, found or dialogue.Found(), text=msg.text
+    )
 
     conv_view = views.conversation(conversation)
     msg_view = views.message(message, with_triage=False)
@@ -251,6 +261,7 @@ def _store(
         **ids,
     )
     if conversation.status in lifecycle.NEEDS_PERSON and before not in lifecycle.NEEDS_PERSON:
+        brief = briefing.store(svc, session, conversation, found.hits if found else ())
         events.record(
             svc,
             session,
@@ -258,17 +269,24 @@ def _store(
             privacy_messages.outgoing(
                 svc.engine.playbook.storage,
                 conversation,
-                {"conversation": conv_view, "message_id": message.id, "reasons": triage_dict["reasons"]},
+                {
+                    "conversation": conv_view,
+                    "message_id": message.id,
+                    "reasons": triage_dict["reasons"],
+                    "briefing": brief,
+                },
                 triage_dict,
             ),
             actor="engine",
             **ids,
         )
+    dialogue.record_outbound(svc, session, said)
     return {
         "message": msg_view,
         "triage": triage_dict,
         "conversation": conv_view,
         "customer": {"id": customer.id, "created": created},
+        "reply": said.response(),
     }
 
 

@@ -5,8 +5,9 @@
      |         +--------------+    +--- hand back +            +--> (a new customer message reopens)
      +---------------------------------------------+
 
-Kept apart from the database code so the bot work of issue 4 (intake before handoff) changes
-one table here, not the transaction code.
+Kept apart from the database code. `assist` leads to `intake`, where the bot of issue 4 collects
+the intent's facts; the bot's own outcome then moves the conversation on (service/dialogue.py):
+a handoff to `waiting_for_agent`, a confirmed answer to `resolved`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ PRIORITIES = ("P1", "P2", "P3", "P4")
 AUTHORS = ("customer", "bot", "agent", "system")
 
 # What a route asks for when a conversation starts or escalates. `assist` means "the bot does
-# the intake, a person decides": until the intake bot exists (issue 4) it goes to the queue at once.
+# the intake, a person decides": the bot collects the intent's facts (`intake`) and then hands
+# over to the queue (`waiting_for_agent`, service/dialogue.py); `human` goes to the queue at once.
 STATUS_FOR_ROUTE: dict[str, Status] = {
     "automate": "bot",
-    "assist": "waiting_for_agent",
+    "assist": "intake",
     "human": "waiting_for_agent",
 }
 
@@ -61,4 +63,9 @@ def status_after_customer_message(current: str | None, route: str) -> str:
 def status_after_override(current: str, route: str) -> str:
     if current == "with_agent":
         return current
-    return STATUS_FOR_ROUTE[route]
+    target = STATUS_FOR_ROUTE[route]
+    # A person who sets `assist` on a queued conversation keeps it in the queue: the intake would
+    # only restart on the customer's next message.
+    if target == "intake" and current == "waiting_for_agent":
+        return current
+    return target

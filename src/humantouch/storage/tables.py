@@ -426,3 +426,43 @@ class Erasure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     erased_at: Mapped[datetime] = mapped_column(default=utcnow)
     rows: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- bot ---
+
+
+class BotState(Base):
+    """The bot's dialogue state of one conversation (bot/dialogue.State as JSON)."""
+
+    __tablename__ = "bot_states"
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Briefing(Base):
+    """What a person needs at a handoff (service/briefing.py); the latest one per conversation counts."""
+
+    __tablename__ = "briefings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerFact(Base):
+    """A fact the organisation already knows about a customer (policy number, ...): the bot never asks it."""
+
+    __tablename__ = "customer_facts"
+    __table_args__ = (UniqueConstraint("customer_id", "fact"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    fact: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
 from humantouch.api.auth import ActsOnConversations, OverridesRoutes, ReadsConversations, ServiceDep
 from humantouch.api.schemas import AgentRef, OverrideIn, ReplyIn, ResolveIn
+from humantouch.errors import NotFoundError
+from humantouch.service import briefing
 from humantouch.service import conversations as conv
 
 router = APIRouter(tags=["conversations"])
@@ -106,3 +108,23 @@ def post_close(
     svc: ServiceDep,
 ) -> dict[str, Any]:
     return conv.close(svc, actor, conversation_id)
+
+
+@router.get("/conversations/{conversation_id}/briefing")
+def get_briefing(
+    conversation_id: str,
+    actor: ActsOnConversations,
+    svc: ServiceDep,
+    language: Annotated[
+        Literal["nl", "en"] | None, Query(description="language of the readable text (default: the setting)")
+    ] = None,
+) -> dict[str, Any]:
+    """The latest handoff briefing: what the agent needs to take over without asking again."""
+    brief = briefing.for_conversation(svc, conversation_id, language=language)
+    if brief is None:
+        raise NotFoundError(
+            f"conversation {conversation_id} has no briefing yet",
+            hint="a briefing is written when the conversation is handed to a person",
+            code="HT-NOTFOUND-BRIEFING",
+        )
+    return brief

@@ -1,7 +1,7 @@
 """Channels: thread ids of e-mail, Chatwoot, web chat and webhooks, and outbound channel deliveries.
 
 Revision ID: 0003_channels
-Revises: 0001
+Revises: 0002_bot
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = "0003_channels"
-down_revision = "0001"
+down_revision = "0002_bot"
 branch_labels = None
 depends_on = None
 

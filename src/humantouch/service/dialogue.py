@@ -1,0 +1,197 @@
+"""The bot inside the inbound flow: search knowledge before the transaction, respond inside it.
+
+    search(svc, contact, triage)          model work, no transaction open (like triage)
+    converse(svc, session, ...)           in the inbound write transaction: load the bot state,
+                                          `bot.dialogue.respond`, store the reply as a bot message,
+                                          set the status
+    record_outbound(svc, session, said)   its `message.outbound` event, after the routing events
+
+The bot's outcome moves the conversation along the life cycle: intake -> `intake`, a handoff ->
+`waiting_for_agent`, a confirmed answer -> `resolved` (code `answered_by_bot`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from humantouch.bot.dialogue import Profile, State, Step, Turn, respond
+from humantouch.knowledge import Article, Hit
+from humantouch.playbook import Playbook
+from humantouch.records import Contact, Triage
+from humantouch.service import events, lifecycle, views
+from humantouch.service.context import Service
+from humantouch.storage.tables import BotState, Conversation, Customer, CustomerFact, Identity, Message
+
+BOT_RESOLUTION = "answered_by_bot"
+# Identity kinds that are intake facts the customer never needs to type again. An e-mail identity
+# is where a message came from, not necessarily the address the account is registered with.
+PROFILE_FACTS = {"customer_number": "customer_number"}
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The knowledge search for one message: the ranked hits, and the article to answer with (if confident)."""
+
+    hits: tuple[Hit, ...] = ()
+    article: Article | None = None
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """What the bot did with one customer message."""
+
+    step: Step
+    message: Message | None
+
+    def response(self) -> dict[str, Any] | None:
+        if self.message is None or self.step.reply is None:
+            return None
+        return {"message_id": self.message.id, "text": self.message.text, "kind": self.step.reply.kind}
+
+
+def intent_probabilities(triage: Triage) -> dict[str, float]:
+    """The classifier's top intents as the knowledge search's third ranking."""
+    i = triage.analysis.intent
+    probs = dict(i.alternatives)
+    if i.name != "unknown":
+        probs[i.name] = i.confidence
+    return probs
+
+
+def search(svc: Service, contact: Contact, triage: Triage) -> Found:
+    if svc.knowledge is None:
+        return Found()
+    lang: str | None = triage.analysis.language
+    if lang not in ("nl", "en"):
+        lang = contact.customer.language if contact.customer and contact.customer.language in ("nl", "en") else None
+    result = svc.knowledge.search(contact.text, lang, intents=intent_probabilities(triage))
+    best = result.best
+    if best is None:
+        return Found(result.hits)
+    article = next(a for a in svc.knowledge.articles if (a.id, a.lang) == (best.article_id, best.lang))
+    if result.confident or agrees(article, triage):
+        return Found(result.hits, article, best.similarity)
+    return Found(result.hits)
+
+
+def agrees(article: Article, triage: Triage) -> bool:
+    """The intent rule: the fused ranking puts first an article that declares the intent the
+    classifier gave to a contact it routes to the bot (so with at least the automate confidence).
+
+    The retrieval's own confidence rule also wants the question's embedding close to a sentence of
+    the article; customers' long, chatty messages rarely are, while the classifier, trained on many
+    such messages, is sure of the intent. The bot asks "did this solve your question?" after every
+    answer, and "no" goes to a person with the facts (docs/evaluation.md has the measured effect).
+    """
+    return triage.decision.route == "automate" and triage.analysis.intent.name in article.intents
+
+
+def load_state(session: Session, conversation_id: str) -> State:
+    row = session.get(BotState, conversation_id)
+    return State.from_dict(row.state if row is not None else None)
+
+
+def profile_of(session: Session, customer: Customer) -> Profile:
+    known: dict[str, str] = {}
+    for identity in session.scalars(select(Identity).where(Identity.customer_id == customer.id)):
+        fact = PROFILE_FACTS.get(identity.kind)
+        if fact is not None and fact not in known:
+            known[fact] = identity.value
+    for row in session.scalars(select(CustomerFact).where(CustomerFact.customer_id == customer.id)):
+        known.setdefault(row.fact, row.value)
+    return Profile(customer.name, customer.language, customer.form_of_address, known)
+
+
+def converse(
+    svc: Service,
+    session: Session,
+    conversation: Conversation,
+    customer: Customer,
+    message: Message,
+    triage: Triage,
+    before: str | None,
+    found: Found,
+    *,
+    text: str | None = None,
+) -> Said:
+    """`text` is what the customer wrote (the triage's entity offsets point into it); the stored
+    `message.text` may be masked for privacy."""
+    playbook = svc.engine.playbook
+    # The bot reads intents' facts and thresholds: the engine's playbook is the full Playbook.
+    assert isinstance(playbook, Playbook), "the bot needs the engine's Playbook"
+    row = session.get(BotState, conversation.id)
+    state = State.from_dict(row.state if row is not None else None)
+    turn = Turn(
+        text=text if text is not None else message.text,
+        message_id=message.id,
+        triage=triage,
+        status=before,
+        route=conversation.route,
+        article=found.article,
+        similarity=found.similarity,
+    )
+    step = respond(state, turn, profile_of(session, customer), playbook)
+    now = svc.clock()
+    if row is None:
+        row = BotState(conversation_id=conversation.id, customer_id=customer.id, state={}, updated_at=now)
+        session.add(row)
+    row.state = step.state.to_dict()
+    row.updated_at = now
+    if step.state.intent is not None:
+        # The topic as the bot followed it: an answer to its question ("op de A28") is no new topic.
+        conversation.intent = step.state.intent
+    _move(svc, session, conversation, step)
+    if step.reply is None:
+        return Said(step, None)
+    reply = Message(
+        conversation_id=conversation.id,
+        customer_id=customer.id,
+        channel=conversation.channel,
+        author="bot",
+        text=step.reply.text,
+        created_at=now,
+    )
+    session.add(reply)
+    conversation.message_count += 1
+    session.flush()
+    return Said(step, reply)
+
+
+def record_outbound(svc: Service, session: Session, said: Said) -> None:
+    """The `message.outbound` event of the bot's reply; recorded after the routing events, so the
+    log reads in the order things happened (received, routed, handed off, answered)."""
+    if said.message is None:
+        return
+    events.record(
+        svc,
+        session,
+        "message.outbound",
+        {"message_id": said.message.id, "author": "bot"},
+        customer_id=said.message.customer_id,
+        conversation_id=said.message.conversation_id,
+        actor="bot",
+    )
+
+
+def _move(svc: Service, session: Session, conversation: Conversation, step: Step) -> None:
+    if step.outcome == "intake" and conversation.status not in lifecycle.NEEDS_PERSON:
+        conversation.status = "intake"
+    elif step.outcome == "handoff" and conversation.status not in lifecycle.NEEDS_PERSON:
+        conversation.status = "waiting_for_agent"
+    elif step.outcome == "resolved" and conversation.status not in lifecycle.NEEDS_PERSON:
+        conversation.status = "resolved"
+        conversation.resolution_code = BOT_RESOLUTION
+        events.record(
+            svc,
+            session,
+            "contact.resolved",
+            {"conversation": views.conversation(conversation), "resolution_code": BOT_RESOLUTION},
+            customer_id=conversation.customer_id,
+            conversation_id=conversation.id,
+            actor="bot",
+        )
