@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from humantouch.bot.dialogue import Profile, State, Step, Turn, respond
 from humantouch.knowledge import Article, Hit
 from humantouch.playbook import Playbook
+from humantouch.privacy import messages as privacy_messages
 from humantouch.records import Contact, Triage
 from humantouch.service import events, lifecycle, views
 from humantouch.service.context import Service
@@ -74,21 +75,11 @@ def search(svc: Service, contact: Contact, triage: Triage) -> Found:
     if best is None:
         return Found(result.hits)
     article = next(a for a in svc.knowledge.articles if (a.id, a.lang) == (best.article_id, best.lang))
-    if result.confident or agrees(article, triage):
+    # The retrieval's confidence already weighs the classifier's intent (knowledge.CONFIDENCE_WEIGHTS);
+    # the bot also answers only from an article that declares the classified intent (bot/dialogue.py).
+    if result.confident:
         return Found(result.hits, article, best.similarity)
     return Found(result.hits)
-
-
-def agrees(article: Article, triage: Triage) -> bool:
-    """The intent rule: the fused ranking puts first an article that declares the intent the
-    classifier gave to a contact it routes to the bot (so with at least the automate confidence).
-
-    The retrieval's own confidence rule also wants the question's embedding close to a sentence of
-    the article; customers' long, chatty messages rarely are, while the classifier, trained on many
-    such messages, is sure of the intent. The bot asks "did this solve your question?" after every
-    answer, and "no" goes to a person with the facts (docs/evaluation.md has the measured effect).
-    """
-    return triage.decision.route == "automate" and triage.analysis.intent.name in article.intents
 
 
 def load_state(session: Session, conversation_id: str) -> State:
@@ -148,12 +139,17 @@ def converse(
     _move(svc, session, conversation, step)
     if step.reply is None:
         return Said(step, None)
+    # The templates never quote a collected value; should one ever do, the stored (and so the
+    # delivered) reply holds the placeholder, not the customer's IBAN (docs/privacy.md).
+    masks = privacy_messages.fact_masks(
+        ((f.fact, f.value) for f in step.state.facts), playbook.storage, step.state.language
+    )
     reply = Message(
         conversation_id=conversation.id,
         customer_id=customer.id,
         channel=conversation.channel,
         author="bot",
-        text=step.reply.text,
+        text=privacy_messages.mask_known(step.reply.text, masks),
         created_at=now,
     )
     session.add(reply)
