@@ -19,6 +19,7 @@ import pytest
 
 from humantouch.api import create_app
 from humantouch.engine import Engine
+from humantouch.knowledge import KnowledgeIndex
 from humantouch.migrations import upgrade
 from humantouch.service import Service
 from humantouch.storage import Database
@@ -57,12 +58,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, engine: Engine, knowledge: KnowledgeIndex) -> Iterator[Server]:
     import uvicorn
 
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}", pool_size=5)
     upgrade(db.engine)
-    svc = Service(db=db, engine=engine)
+    svc = Service(db=db, engine=engine, knowledge=knowledge)
     agent_id, lead_id, ids = seed(svc)
     port = _free_port()
     config = uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning", ws="none")

@@ -201,6 +201,34 @@ def test_plotly_and_own_assets_are_served(site: Site) -> None:
     assert site.client.get("/console/static/../../etc/passwd").status_code == 404
 
 
+def test_the_real_briefing_is_shown_readably(site: Site) -> None:
+    """A handoff through the real flow stores a briefing; the page shows it as text, not as data."""
+    from humantouch.service import briefing
+    from humantouch.service.inbound import InboundMessage, receive
+
+    got = receive(
+        site.svc,
+        InboundMessage(
+            channel="chat",
+            sender_kind="email",
+            sender_value="wim@example.nl",
+            sender_name="Wim de Vries",
+            text="Mijn vader is vorige week overleden. Ik wil graag een mens spreken over zijn polis.",
+        ),
+    ).response
+    cid = got["conversation"]["id"]
+    brief = briefing.for_conversation(site.svc, cid)
+    assert brief is not None
+    site.sign_in(AGENT)
+    page = site.client.get(f"/console/conversations/{cid}").text
+    briefing_html = page[page.index('id="briefing"') : page.index("</section>", page.index('id="briefing"'))]
+    assert "Wim de Vries" in briefing_html
+    assert "bereavement" in briefing_html  # a life event under "how they feel"
+    for reason in brief["why_now"]["reasons"]:
+        assert reason.split(":")[0] in briefing_html
+    assert "{" not in briefing_html and '"name"' not in briefing_html  # no raw dicts
+
+
 def test_a_briefing_suggestions_and_draft_are_shown_when_the_bot_has_them(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -209,9 +237,9 @@ def test_a_briefing_suggestions_and_draft_are_shown_when_the_bot_has_them(
 
     cid = site.conversations[0]
     brief = {
-        "who": "Wim de Vries, customer for 12 years",
-        "why_now": "His father died; he asks about the policy",
-        "feelings": "sad",
+        "who": {"name": "Wim de Vries", "language": "nl", "form_of_address": "formal", "tenure_years": 12},
+        "why_now": {"intent": "report_death", "quadrant": "B", "route": "human", "priority": "P2", "reasons": []},
+        "feelings": {"overall": "negative", "trend": "steady", "emotions": ["sadness"], "life_events": []},
         "collected": [{"fact": "policy_number", "value": "P-1234", "message_id": 1}],
         "tried": [{"article": "report-death", "title": "Reporting a death", "reaction": "not enough"}],
         "history": [
@@ -241,7 +269,7 @@ def test_a_briefing_suggestions_and_draft_are_shown_when_the_bot_has_them(
     )
     site.sign_in(AGENT)
     page = site.client.get(f"/console/conversations/{cid}").text
-    for text in ("customer for 12 years", "P-1234", "Reporting a death", "Offer condolences", "Bereavement"):
+    for text in ("Wim de Vries", "12", "sadness", "P-1234", "Reporting a death", "Offer condolences", "Bereavement"):
         assert text in page
     assert "Beste heer De Vries, gecondoleerd.</textarea>" in page
     assert "<strong>Death</strong>" in page
