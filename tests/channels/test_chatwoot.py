@@ -14,7 +14,7 @@ from sqlalchemy import select
 from humantouch.channels.chatwoot import ChatwootChannel
 from humantouch.channels.worker import DeliveryWorker
 from humantouch.service import Service, conversations
-from humantouch.storage.tables import ChannelDelivery, Conversation
+from humantouch.storage.tables import ChannelDelivery, Conversation, Message
 from humantouch.webhooks import WorkerConfig, sign
 from tests.support.fixtures import ADMIN, Api
 from tests.support.receiver import Receiver, receiver
@@ -162,20 +162,26 @@ def test_handoff_posts_a_private_note_opens_and_sets_priority(make_api: MakeApi,
             conversation = s.get(Conversation, cid)
             assert conversation is not None and conversation.status == "waiting_for_agent"
             priority = conversation.priority
+            bot = s.scalars(select(Message).where(Message.conversation_id == cid, Message.author == "bot")).one()
         hook.bodies = [json.dumps({"id": 501, "private": True}).encode()]
         worker = DeliveryWorker(svc.db, {"chatwoot": channel}, WorkerConfig(secret=""), agent_language="en")
-        assert worker.run_once().sent == 1
+        assert worker.run_once().sent == 2  # the handoff, then the bot's reply to the customer
         base = "/api/v1/accounts/1/conversations/10"
-        (note, opened, prioritised) = calls(hook)
+        (note, opened, prioritised, told) = calls(hook)
         assert note[0] == f"{base}/messages"
         assert note[1]["private"] is True and note[1]["message_type"] == "outgoing"
         assert note[1]["content"].startswith("Handoff from humantouch") and "dit is belachelijk" in note[1]["content"]
         assert opened == (f"{base}/toggle_status", {"status": "open"})
         expected = {"P1": "urgent", "P2": "high", "P3": "medium", "P4": "low"}[priority]
         assert prioritised == (f"{base}/toggle_priority", {"priority": expected})
+        assert told == (
+            f"{base}/messages",
+            {"content": bot.text, "message_type": "outgoing", "private": False, "content_type": "text"},
+        )
         with svc.db.read() as s:
-            row = s.scalars(select(ChannelDelivery)).one()
-        assert row.status == "sent" and row.external_id == "chatwoot:501"
+            rows = {d.kind: d for d in s.scalars(select(ChannelDelivery))}
+        assert len(rows) == 2 and rows["message"].message_id == bot.id and rows["message"].status == "sent"
+        assert rows["handoff"].status == "sent" and rows["handoff"].external_id == "chatwoot:501"
 
         hook.calls.clear()
         conversations.reply(svc, ADMIN, cid, "Hallo Sanne, ik help je nu.", agent_id)
@@ -201,22 +207,26 @@ def test_a_failed_step_is_retried_without_repeating_the_note(make_api: MakeApi, 
         hook.statuses = [200, 502]
         now = [svc.clock()]
         worker = DeliveryWorker(svc.db, {"chatwoot": channel}, WorkerConfig(secret=""), clock=lambda: now[0])
-        assert worker.run_once().retried == 1
+        first = worker.run_once()
+        assert first.retried == 1 and first.sent == 1  # the handoff failed half-way; the bot's reply went out
         with svc.db.read() as s:
-            row = s.scalars(select(ChannelDelivery)).one()
+            row = s.scalars(select(ChannelDelivery).where(ChannelDelivery.kind == "handoff")).one()
         assert row.progress == ["note"] and "502" in (row.last_error or "")
         now[0] += timedelta(minutes=5)
         assert worker.run_once().sent == 1
         paths = [c.path.rsplit("/", 1)[1] for c in hook.calls]
-        assert paths == ["messages", "toggle_status", "toggle_status", "toggle_priority"]
+        assert paths == ["messages", "toggle_status", "messages", "toggle_status", "toggle_priority"]
+        private = [c for c in calls(hook) if c[1].get("private")]
+        assert len(private) == 1  # the note was posted once
 
         hook.statuses = [401]  # a wrong token is not retried
         cid = post(api, message_created("En nu?", message_id=300)).json()["conversation_id"]
-        conversations.reply(svc, ADMIN, cid, "Ik kijk ernaar.", agent_id)
+        reply = conversations.reply(svc, ADMIN, cid, "Ik kijk ernaar.", agent_id)
+        # the bot keeps quiet while the conversation waits for a person: only the agent's reply is due
         assert worker.run_once().dead == 1
         with svc.db.read() as s:
             dead = s.scalars(select(ChannelDelivery).where(ChannelDelivery.status == "dead")).one()
-        assert "access token" in (dead.last_error or "")
+        assert dead.message_id == reply["message"]["id"] and "access token" in (dead.last_error or "")
 
 
 def test_resolved_in_chatwoot_resolves_here(make_api: MakeApi, svc: Service) -> None:

@@ -160,6 +160,10 @@ def test_the_handoff_note_carries_the_stored_briefing(svc: Service) -> None:
     DeliveryWorker(svc.db, {"memory": channel}, CONFIG, briefing=handoff.briefing_source(svc)).run_once()
     notes = [item.note for item in channel.sent if item.note is not None]
     assert len(notes) == 1 and notes[0].endswith(stored["text"])
+    # The note's words follow agent_language, and so does the briefing inside it.
+    english = briefing.for_conversation(svc, cid, language="en")
+    assert english is not None and english["text"] != stored["text"]
+    assert handoff.briefing_source(svc, "en")(cid) == english["text"]
 
 
 def test_a_delivery_whose_message_was_erased_is_skipped(svc: Service, agent_id: str) -> None:

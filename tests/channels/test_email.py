@@ -84,6 +84,17 @@ def smtpd() -> Iterator[tuple[Collect, int]]:
         controller.stop()
 
 
+def mail_of(raw: bytes) -> EmailMessage:
+    sent = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(sent, EmailMessage)
+    return sent
+
+
+def deliveries(svc: Service) -> list[ChannelDelivery]:
+    with svc.db.read() as s:
+        return list(s.scalars(select(ChannelDelivery).order_by(ChannelDelivery.id)))
+
+
 def test_read_a_plain_mail() -> None:
     item = read(FIRST)
     assert isinstance(item, Inbound)
@@ -146,17 +157,24 @@ def test_inbound_api_threads_replies_onto_the_conversation(
     assert r.json()["conversation"]["channel"] == "email"
     again = api.client.post("/v1/channels/email/inbound", content=FIRST, headers=auth)
     assert again.headers.get("idempotent-replayed") == "true"
+    assert [d.message_id for d in deliveries(svc)] == [r.json()["reply"]["message_id"]]  # the replay queued nothing
+
+    worker = DeliveryWorker(svc.db, {"email": channel}, WorkerConfig(secret=""))
+    worker.run_once()  # the bot's reply goes out first, answering the customer's mail
+    ((_, rcpts, raw),) = collect.mails
+    bot_mail = mail_of(raw)
+    assert rcpts == ["jan@example.nl"] and bot_mail["In-Reply-To"] == "<first-1@example.nl>"
+    bot_id = str(bot_mail["Message-ID"])
 
     conversations.reply(svc, ADMIN, cid, "Beste Jan, uw pakket komt morgen.", agent_id)
-    worker = DeliveryWorker(svc.db, {"email": channel}, WorkerConfig(secret=""))
     worker.run_once()
-    ((mail_from, rcpts, raw),) = collect.mails
+    assert len(collect.mails) == 2  # only the agent's reply: the bot's was not sent again
+    mail_from, rcpts, raw = collect.mails[1]
     assert mail_from == "service@shop.example" and rcpts == ["jan@example.nl"]
-    sent = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(sent, EmailMessage)
+    sent = mail_of(raw)
     assert sent["Subject"] == "Re: Pakket niet ontvangen"
-    assert sent["In-Reply-To"] == "<first-1@example.nl>"
-    assert sent["References"] == "<first-1@example.nl>"
+    assert sent["In-Reply-To"] == bot_id  # the newest mail in the thread
+    assert str(sent["References"]).split() == ["<first-1@example.nl>", bot_id]  # (folded: a long header)
     assert sent["Auto-Submitted"] is None  # a person wrote it
     body = sent.get_body(preferencelist=("plain",))
     assert body is not None and body.get_content().strip() == "Beste Jan, uw pakket komt morgen."
@@ -179,39 +197,23 @@ def test_inbound_api_threads_replies_onto_the_conversation(
 
 def test_bot_replies_are_marked_automatic(svc: Service, smtpd: tuple[Collect, int]) -> None:
     from humantouch.channels.threads import accept
-    from humantouch.service import events
-    from humantouch.storage.tables import Message
 
     collect, port = smtpd
     item = read(FIRST)
     assert isinstance(item, Inbound)
     response = accept(svc, "email", item).response
-    with svc.db.write() as s:  # what the bot stream does for a bot reply
-        m = Message(
-            conversation_id=response["conversation"]["id"],
-            customer_id=response["customer"]["id"],
-            channel="email",
-            author="bot",
-            text="Uw pakket is onderweg.",
-            created_at=svc.clock(),
-        )
-        s.add(m)
-        s.flush()
-        events.record(
-            svc,
-            s,
-            "message.outbound",
-            {"message_id": m.id, "author": "bot"},
-            customer_id=m.customer_id,
-            conversation_id=m.conversation_id,
-            actor="bot",
-        )
+    reply = response["reply"]
+    assert reply is not None and reply["text"]
     channel = EmailChannel(sender="service@shop.example", smtp=SmtpConfig("127.0.0.1", port, False))
-    DeliveryWorker(svc.db, {"email": channel}, WorkerConfig(secret="")).run_once()
-    ((_, _, raw),) = collect.mails
-    sent = message_from_bytes(raw, policy=policy.default)
+    assert DeliveryWorker(svc.db, {"email": channel}, WorkerConfig(secret="")).run_once().sent == 1
+    ((_, rcpts, raw),) = collect.mails
+    sent = mail_of(raw)
+    assert rcpts == ["jan@example.nl"]
     assert sent["Auto-Submitted"] == "auto-replied"
     assert sent["Content-Language"] == response["conversation"]["language"]
+    assert sent["Subject"] == "Re: Pakket niet ontvangen" and sent["In-Reply-To"] == "<first-1@example.nl>"
+    body = sent.get_body(preferencelist=("plain",))
+    assert body is not None and body.get_content().replace("\r\n", "\n").strip() == reply["text"].strip()
 
 
 def test_smtp_failures_are_retried_or_given_up_with_the_reason(svc: Service, agent_id: str) -> None:
@@ -225,10 +227,12 @@ def test_smtp_failures_are_retried_or_given_up_with_the_reason(svc: Service, age
     channel = EmailChannel(
         sender="service@shop.example", smtp=SmtpConfig("127.0.0.1", closed, False, timeout_seconds=2)
     )
-    assert DeliveryWorker(svc.db, {"email": channel}, WorkerConfig(secret="")).run_once().retried == 1
-    with svc.db.read() as s:
-        row = s.scalars(select(ChannelDelivery).where(ChannelDelivery.kind == "message")).one()
-    assert row.status == "pending" and "unreachable" in (row.last_error or "")
+    stats = DeliveryWorker(svc.db, {"email": channel}, WorkerConfig(secret="")).run_once()
+    assert stats.retried == stats.claimed == 2  # the bot's reply and the agent's
+    rows = [d for d in deliveries(svc) if d.kind == "message"]
+    assert len(rows) == 2
+    for row in rows:
+        assert row.status == "pending" and "unreachable" in (row.last_error or "")
 
 
 def test_starttls_required_but_not_offered_is_a_permanent_failure(
@@ -242,7 +246,9 @@ def test_starttls_required_but_not_offered_is_a_permanent_failure(
     cid = accept(svc, "email", item).response["conversation"]["id"]
     conversations.reply(svc, ADMIN, cid, "Antwoord", agent_id)
     channel = EmailChannel(sender="service@shop.example", smtp=SmtpConfig("127.0.0.1", port, True))
-    assert DeliveryWorker(svc.db, {"email": channel}, WorkerConfig(secret="")).run_once().dead == 1
-    with svc.db.read() as s:
-        row = s.scalars(select(ChannelDelivery).where(ChannelDelivery.kind == "message")).one()
-    assert row.status == "dead" and "STARTTLS" in (row.last_error or "")
+    stats = DeliveryWorker(svc.db, {"email": channel}, WorkerConfig(secret="")).run_once()
+    assert stats.dead == stats.claimed == 2  # the bot's reply and the agent's, neither retried
+    rows = [d for d in deliveries(svc) if d.kind == "message"]
+    assert len(rows) == 2
+    for row in rows:
+        assert row.status == "dead" and "STARTTLS" in (row.last_error or "")

@@ -53,7 +53,8 @@ def test_webhook_inbound_unsigned_without_a_secret(make_api: MakeApi) -> None:
     r = api.post("/v1/channels/webhook/inbound", MESSAGE, role="integration")
     assert r.status_code == 201, r.text
     body = r.json()
-    assert "reply" in body and body["reply"] is None  # the bot stream fills it
+    reply = body["reply"]  # the bot's answer, in the response: the customer asked for a person
+    assert reply["kind"] == "handoff" and reply["text"] and reply["message_id"] > body["message"]["id"]
     assert body["conversation"]["channel"] == "whatsapp" and body["message"]["external_id"] == "wamid.1"
     again = api.post("/v1/channels/webhook/inbound", MESSAGE, role="integration")
     assert again.headers.get("idempotent-replayed") == "true" and again.json() == body
@@ -128,10 +129,20 @@ def test_webchat_post_and_poll(make_api: MakeApi, svc: Service, agent_id: str) -
     assert r.status_code == 201, r.text
     body = r.json()
     assert set(body) == {"conversation_id", "status", "message", "reply"}  # no triage, no customer record
-    cid = body["conversation_id"]
-    assert api.client.get(f"/v1/webchat/{SESSION}/messages").json() == {"messages": [], "last_id": 0}
+    cid, reply = body["conversation_id"], body["reply"]
+    assert body["status"] == "waiting_for_agent" and reply["kind"] == "handoff"
+    # the poll holds the bot's reply too; the widget, which has it already, polls after its id
+    everything = api.client.get(f"/v1/webchat/{SESSION}/messages").json()
+    assert [(m["id"], m["author"], m["text"]) for m in everything["messages"]] == [
+        (reply["message_id"], "bot", reply["text"])
+    ]
+    after_reply = {"after": reply["message_id"]}
+    assert api.client.get(f"/v1/webchat/{SESSION}/messages", params=after_reply).json() == {
+        "messages": [],
+        "last_id": reply["message_id"],
+    }
     conversations.reply(svc, ADMIN, cid, "Hallo Eva, ik help u.", agent_id)
-    polled = api.client.get(f"/v1/webchat/{SESSION}/messages", params={"after": 0}).json()
+    polled = api.client.get(f"/v1/webchat/{SESSION}/messages", params=after_reply).json()
     assert [m["text"] for m in polled["messages"]] == ["Hallo Eva, ik help u."]
     assert polled["messages"][0]["author"] == "agent"
     last = polled["last_id"]
@@ -188,51 +199,31 @@ def test_sliding_window_forgets_after_a_minute() -> None:
     window.hit("k", "x")
 
 
-def test_the_bots_reply_comes_back_synchronously_and_is_not_delivered_again(
-    make_api: MakeApi, svc: Service, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The bot stream adds response["reply"] and a message.outbound event; stand in for it here."""
-    from humantouch.channels import threads
-    from humantouch.service import events
-    from humantouch.service.inbound import Received
-
-    real = threads.receive
-
-    def with_bot(svc: Service, msg: Any, **kw: Any) -> Received:
-        got = real(svc, msg, **kw)
-        conversation = got.response["conversation"]
-        with svc.db.write() as s:
-            m = Message(
-                conversation_id=conversation["id"],
-                customer_id=conversation["customer_id"],
-                channel=conversation["channel"],
-                author="bot",
-                text="Uw pakket komt morgen.",
-                created_at=svc.clock(),
-            )
-            s.add(m)
-            s.flush()
-            payload = {"message_id": m.id, "author": "bot"}
-            events.record(
-                svc, s, "message.outbound", payload, customer_id=m.customer_id, conversation_id=m.conversation_id
-            )
-        reply = {"message_id": m.id, "text": m.text, "kind": "answer"}
-        return Received(got.response | {"reply": reply}, got.replayed)
-
-    monkeypatch.setattr(threads, "receive", with_bot)
+def test_the_bots_reply_comes_back_synchronously_and_is_not_delivered_again(make_api: MakeApi, svc: Service) -> None:
     with receiver() as hook:
         webhook = WebhookChannel(secret=SECRET, reply_url=hook.url)
         api = make_api({"webhook": webhook, "webchat": WebchatChannel()})
         body = json.dumps(dict(MESSAGE, text="Waar blijft mijn pakket?")).encode()
         answer = post_raw(api, "/v1/channels/webhook/inbound", body, signed(body)).json()
-        assert answer["reply"]["text"] == "Uw pakket komt morgen."
+        assert answer["reply"]["kind"] == "answer" and answer["reply"]["text"]
         chat = api.client.post(f"/v1/webchat/{SESSION}/messages", json={"text": "Waar blijft mijn pakket?"}).json()
-        assert chat["reply"]["text"] == "Uw pakket komt morgen." and chat["reply"]["kind"] == "answer"
+        assert chat["reply"]["kind"] == "answer" and chat["reply"]["text"]
         polled = api.client.get(f"/v1/webchat/{SESSION}/messages").json()["messages"]
-        assert [(m["author"], m["text"]) for m in polled] == [("bot", "Uw pakket komt morgen.")]
+        assert [(m["id"], m["author"], m["text"]) for m in polled] == [
+            (chat["reply"]["message_id"], "bot", chat["reply"]["text"])
+        ]
+        with svc.db.read() as s:
+            stored = s.scalars(select(Message).where(Message.author == "bot").order_by(Message.id)).all()
+        assert [(m.id, m.text) for m in stored] == [
+            (answer["reply"]["message_id"], answer["reply"]["text"]),
+            (chat["reply"]["message_id"], chat["reply"]["text"]),
+        ]
         worker = DeliveryWorker(svc.db, {"webhook": webhook, "webchat": WebchatChannel()}, WorkerConfig(secret=""))
         worker.run_once()
-        assert hook.calls == []
+        assert hook.calls == []  # neither reply is posted to the reply URL: both went back in the response
         with svc.db.read() as s:
-            rows = list(s.scalars(select(ChannelDelivery).where(ChannelDelivery.kind == "message")))
-        assert len(rows) == 2 and {r.status for r in rows} == {"skipped"}
+            rows = list(s.scalars(select(ChannelDelivery).order_by(ChannelDelivery.id)))
+        assert [(r.kind, r.message_id, r.status) for r in rows] == [
+            ("message", answer["reply"]["message_id"], "skipped"),
+            ("message", chat["reply"]["message_id"], "skipped"),
+        ]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from humantouch.cli import main
 from humantouch.engine import Engine
@@ -77,15 +78,24 @@ def test_worker_once_drains_the_outbox(
     from humantouch.migrations import upgrade
     from humantouch.service import Service
     from humantouch.service.inbound import InboundMessage, receive
+    from humantouch.storage.tables import ChannelDelivery, OutboxItem
     from tests.support.receiver import receiver
 
     db = Database(url)
     upgrade(db.engine)
     with receiver() as hook:
         svc = Service(db=db, engine=engine, webhook_targets=(hook.url,))
-        receive(svc, InboundMessage(channel="chat", sender_kind="email", sender_value="a@b.nl", text="hoi"))
+        got = receive(svc, InboundMessage(channel="chat", sender_kind="email", sender_value="a@b.nl", text="hoi"))
+        assert got.response["reply"] is not None  # the bot answered: its reply is a channel delivery
         monkeypatch.setenv("HUMANTOUCH_WEBHOOK_SECRET", "a-secret-of-enough-length")
         assert main(["worker", "--once", "--database-url", url]) == 0
-        assert "processed 1 deliveries" in capsys.readouterr().out
-        assert len(hook.calls) == 1
+        # one webhook (contact.routed) and one channel delivery (the bot's reply)
+        assert "processed 2 deliveries" in capsys.readouterr().out
+        (call,) = hook.calls
+        assert json.loads(call.body)["type"] == "contact.routed"
+    with db.read() as s:
+        assert [o.status for o in s.scalars(select(OutboxItem))] == ["sent"]
+        (delivery,) = s.scalars(select(ChannelDelivery))
+        # no channel "chat" is configured: skipped with the reason, not left pending
+        assert delivery.kind == "message" and delivery.status == "skipped" and "chat" in (delivery.last_error or "")
     db.dispose()

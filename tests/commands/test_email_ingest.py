@@ -37,5 +37,7 @@ def test_ingest_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert lines[0]["file"] == str(good) and lines[0]["conversation_id"].startswith("con_")
     assert "Auto-Submitted" in lines[1]["ignored"]
     with db.read() as s:
-        assert s.scalar(select(func.count()).select_from(Message)) == 1
+        # the good mail is stored once (with the bot's reply to it); the automatic one is not
+        stored = s.execute(select(Message.author, Message.external_id).order_by(Message.id)).all()
+    assert [tuple(row) for row in stored] == [("customer", "<m1@example.nl>"), ("bot", None)]
     db.dispose()

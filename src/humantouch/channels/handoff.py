@@ -76,13 +76,14 @@ def no_briefing(conversation_id: str) -> str | None:
     return None
 
 
-def briefing_source(svc: Service) -> BriefingSource:
-    """The stored handoff briefing's readable text (humantouch.service.briefing); None before a handoff."""
+def briefing_source(svc: Service, language: str | None = None) -> BriefingSource:
+    """The stored handoff briefing's readable text (humantouch.service.briefing), in `language` when
+    given (the note's own words follow agent_language too); None before a handoff."""
     from humantouch.service import briefing
 
     def text(conversation_id: str) -> str | None:
         try:
-            found = briefing.for_conversation(svc, conversation_id)
+            found = briefing.for_conversation(svc, conversation_id, language=language)
         except HumantouchError as exc:  # the note falls back to the triage reasons; say why
             log.warning("no briefing for %s: %s", conversation_id, exc.code)
             return None

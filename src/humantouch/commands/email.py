@@ -30,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from humantouch.channels import Ignored, Inbound
     from humantouch.channels.email import read
     from humantouch.channels.threads import accept
+    from humantouch.commands.serve import service_from
     from humantouch.engine import Engine
-    from humantouch.service import Service
     from humantouch.storage import Database
 
     settings = load_settings(database_url=args.database_url, playbook=args.playbook, profile=args.profile)
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     db = Database(settings.database_url, pool_size=2)
     try:
         db.check_migrated()
-        svc = Service(db=db, engine=Engine.load(settings.playbook, settings.profile))
+        svc = service_from(settings, db, Engine.load(settings.playbook, settings.profile))
         for path, item in parsed:
             if isinstance(item, Ignored):
                 print(json.dumps({"file": str(path), "ignored": item.reason}))

@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from humantouch.channels.worker import DeliveryWorker
+    from humantouch.engine import Engine
     from humantouch.privacy.crypto import KeyRing
     from humantouch.service import Service
     from humantouch.service.batching import BatchingTriager
+    from humantouch.service.ports import Triager
     from humantouch.storage import Database
 
 log = logging.getLogger("humantouch.serve")
@@ -91,8 +93,6 @@ def build(settings: Settings) -> Built:
     from humantouch.api import create_app
     from humantouch.api.ratelimit import Limit
     from humantouch.engine import Engine
-    from humantouch.knowledge import index_for, load_articles
-    from humantouch.service import Service
     from humantouch.service.batching import BatchingTriager
     from humantouch.storage import Database
 
@@ -105,19 +105,7 @@ def build(settings: Settings) -> Built:
     triager = BatchingTriager(
         engine, max_batch=settings.triage_batch_size, max_wait=settings.triage_batch_wait_ms / 1000
     )
-    targets = (settings.webhook_url,) if settings.webhook_url else ()
-    from humantouch.feedback.config import FeedbackConfig
-
-    knowledge = index_for(load_articles(settings.knowledge), engine.encoders[0], engine.playbook.thresholds)
-    svc = Service(
-        db=db,
-        engine=triager,
-        webhook_targets=targets,
-        feedback=FeedbackConfig.from_settings(settings),
-        data_keys=data_key_ring(settings),
-        knowledge=knowledge,
-        briefing_language=settings.briefing_language,
-    )
+    svc = service_from(settings, db, engine, triager)
     app = create_app(
         svc,
         max_request_bytes=settings.max_request_bytes,
@@ -134,6 +122,24 @@ def build(settings: Settings) -> Built:
         engine.load_seconds,
     )
     return Built(app, svc, triager)
+
+
+def service_from(settings: Settings, db: Database, engine: Engine, triager: Triager | None = None) -> Service:
+    """The Service every entry point builds the same way (serve, e-mail ingest): webhook targets,
+    feedback, data keys, the knowledge base and the briefing language all come from the settings."""
+    from humantouch.feedback.config import FeedbackConfig
+    from humantouch.knowledge import index_for, load_articles
+    from humantouch.service import Service
+
+    return Service(
+        db=db,
+        engine=triager if triager is not None else engine,
+        webhook_targets=(settings.webhook_url,) if settings.webhook_url else (),
+        feedback=FeedbackConfig.from_settings(settings),
+        data_keys=data_key_ring(settings),
+        knowledge=index_for(load_articles(settings.knowledge), engine.encoders[0], engine.playbook.thresholds),
+        briefing_language=settings.briefing_language,
+    )
 
 
 def data_key_ring(settings: Settings) -> KeyRing | None:
@@ -287,6 +293,6 @@ def delivery_worker(settings: Settings, db: Database) -> DeliveryWorker:
         db,
         channels.from_settings(settings),
         config_from(settings),
-        briefing=briefing_source(Service(db=db, engine=NoTriage())),
+        briefing=briefing_source(Service(db=db, engine=NoTriage()), settings.agent_language),
         agent_language=settings.agent_language,
     )

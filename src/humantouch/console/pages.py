@@ -219,7 +219,7 @@ Action = Callable[[Service, Person, str, dict[str, str]], object]
 
 
 def _reply(svc: Service, p: Person, cid: str, f: dict[str, str]) -> object:
-    return conversations.reply(svc, p.actor, cid, f.get("text", ""))
+    return conversations.reply(svc, p.actor, cid, f.get("text", ""), suggested=f.get("draft") or None)
 
 
 def _override(svc: Service, p: Person, cid: str, f: dict[str, str]) -> object:

@@ -108,8 +108,20 @@ def take_over(svc: Service, actor: Actor, conversation_id: str, agent_id: str | 
         return views.conversation(conversation)
 
 
-def reply(svc: Service, actor: Actor, conversation_id: str, text: str, agent_id: str | None = None) -> dict[str, Any]:
-    """An agent's answer; an agent who replies to a conversation not yet theirs takes it over."""
+def reply(
+    svc: Service,
+    actor: Actor,
+    conversation_id: str,
+    text: str,
+    agent_id: str | None = None,
+    *,
+    suggested: str | None = None,
+) -> dict[str, Any]:
+    """An agent's answer; an agent who replies to a conversation not yet theirs takes it over.
+
+    `suggested` is the draft the console offered (bot.suggest_reply, built from the knowledge
+    articles); a reply that keeps most of it counts as suggestion use on the scorecard.
+    """
     if not text.strip():
         raise InputError("the reply text is empty", code="HT-IN-EMPTY")
     with svc.db.write() as session:
@@ -140,7 +152,15 @@ def reply(svc: Service, actor: Actor, conversation_id: str, text: str, agent_id:
         events.record_for(
             svc, session, conversation, "message.outbound", {"message_id": message.id, "author": "agent"}, actor
         )
+        if suggested and used_suggestion(text, suggested):
+            events.record_for(svc, session, conversation, "suggestion.used", {"message_id": message.id}, actor)
         return {"message": views.message(message), "conversation": views.conversation(conversation)}
+
+
+def used_suggestion(sent: str, suggested: str, share: float = 0.5) -> bool:
+    """Whether a reply kept at least `share` of the suggested draft's words (edited drafts count)."""
+    words = set(suggested.lower().split())
+    return bool(words) and len(words & set(sent.lower().split())) / len(words) >= share
 
 
 def hand_back(svc: Service, actor: Actor, conversation_id: str) -> dict[str, Any]:
@@ -192,15 +212,13 @@ def override(svc: Service, actor: Actor, conversation_id: str, route: str, reaso
         if conversation.status in lifecycle.NEEDS_PERSON and before not in lifecycle.NEEDS_PERSON:
             due = svc.clock() + timedelta(minutes=svc.sla_minutes(conversation.channel, conversation.priority))
             conversation.sla_due_at = due
+            brief = briefing.store(svc, session, conversation)
+            events.record(svc, session, "briefing.created", {}, actor=actor.label, **ids)
             events.record(
                 svc,
                 session,
                 "contact.handoff",
-                {
-                    "conversation": views.conversation(conversation),
-                    "override": views.override(row),
-                    "briefing": briefing.store(svc, session, conversation),
-                },
+                {"conversation": views.conversation(conversation), "override": views.override(row), "briefing": brief},
                 actor=actor.label,
                 **ids,
             )

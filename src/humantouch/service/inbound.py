@@ -262,6 +262,8 @@ def _store(
     )
     if conversation.status in lifecycle.NEEDS_PERSON and before not in lifecycle.NEEDS_PERSON:
         brief = briefing.store(svc, session, conversation, found.hits if found else ())
+        # The scorecard's briefing coverage counts these (feedback/dataset.py).
+        events.record(svc, session, "briefing.created", {"message_id": message.id}, actor="bot", **ids)
         events.record(
             svc,
             session,
