@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from humantouch.service.inbound import InboundMessage, receive
@@ -105,37 +104,54 @@ def test_conversation_briefing_reply_override_resolve_callback(page: Any, server
     check_accessibility(page)
 
 
-def test_follow_up_task_is_listed_and_completed(page: Any, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    from humantouch.feedback import followups
+def test_the_closed_loop_a_detractor_survey_becomes_a_follow_up_task(page: Any, server: Server) -> None:
+    """Resolve, the customer answers the survey in the browser (NPS 3, not resolved), and the task
+    appears on the assigned person's home page, where it is completed."""
+    from sqlalchemy import select
 
-    tasks = [
-        {
-            "id": 41,
-            "conversation_id": server.conversations[0],
-            "customer_id": "cus_test",
-            "reason": "Detractor (NPS 3): nobody called back",
-            "comment": "I waited two days.",
-            "due_at": "2099-01-01T12:00:00Z",
-            "status": "open",
-            "outcome": None,
-        }
-    ]
+    from humantouch.feedback import followups, surveys
+    from humantouch.service import conversations
+    from humantouch.storage.tables import Survey
+    from tests.support.fixtures import ADMIN
 
-    def complete(svc: object, actor: object, followup_id: str, outcome: str) -> dict[str, Any]:
-        tasks[0] |= {"status": "done", "outcome": outcome}
-        return tasks[0]
+    svc = server.svc
+    got = receive(
+        svc,
+        InboundMessage(
+            channel="chat",
+            sender_kind="email",
+            sender_value="kees@example.nl",
+            sender_name="Kees Smit",
+            text="Mijn factuur is veel te hoog deze maand, dat klopt niet.",
+        ),
+    )
+    cid = got.response["conversation"]["id"]
+    conversations.reply(svc, ADMIN, cid, "Ik heb de factuur gecorrigeerd.", server.agent_id)
+    conversations.resolve(svc, ADMIN, cid, "solved")
+    with svc.db.read() as session:
+        survey = session.scalars(select(Survey).where(Survey.conversation_id == cid)).one()
+        link = surveys.link(svc, survey)
+    page.goto(server.url(link[link.index("/s/") :]))  # the customer's page, no JavaScript needed
+    check_accessibility(page)
+    shoot(page, "09-survey")
+    page.locator("input[name=nps][value='3']").check()
+    page.locator("input[name=resolved][value='no']").check()
+    page.locator("#comment").fill("Niemand belde terug over mijn factuur.")
+    page.locator("button[type=submit]").click()
+    tasks = followups.list_all(svc, status="open")
+    (task,) = [t for t in tasks if t["conversation_id"] == cid]
+    who = AGENT if task["assigned_agent_id"] == server.agent_id else LEAD
 
-    # The feedback stream owns follow-ups; the console only renders its contract, so the test feeds one.
-    monkeypatch.setattr(followups, "for_agent", lambda svc, agent_id: list(tasks))
-    monkeypatch.setattr(followups, "complete", complete)
-    sign_in(page, server, *AGENT)
-    assert "nobody called back" in page.locator("#h-followups + ul").inner_text()
+    sign_in(page, server, *who)
+    home = page.locator("#h-followups + ul").inner_text()
+    assert "Niemand belde terug over mijn factuur." in home
     check_accessibility(page)
     shoot(page, "05-home-follow-ups")
-    page.get_by_label("Outcome").fill("Called, apologised, refund sent")
-    page.get_by_role("button", name="Complete").click()
+    page.get_by_label("Outcome").first.fill("Called, apologised, refund sent")
+    page.get_by_role("button", name="Complete").first.click()
     assert "follow-up task is complete" in page.get_by_role("status").inner_text()
-    assert tasks[0]["outcome"] == "Called, apologised, refund sent"
+    done = [t for t in followups.list_all(svc, status="done") if t["conversation_id"] == cid]
+    assert done and done[0]["outcome"] == "Called, apologised, refund sent"
 
 
 def test_dashboard_draws_its_charts_and_the_playbook_shows_overrides(page: Any, server: Server) -> None:

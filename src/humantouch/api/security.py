@@ -19,7 +19,13 @@ DOCS_CSP = (
 )
 # Path prefix -> policy, first match wins; everything else gets CSP. A part of humantouch whose pages
 # need more (Plotly injects <style> elements: style-src 'unsafe-inline') adds its prefix here.
-POLICIES: dict[str, str] = {"/docs": DOCS_CSP, "/redoc": DOCS_CSP}
+# The survey page (feedback/templates/survey.html) carries its small stylesheet inline, so one file
+# serves a phone with no other request; it has no scripts.
+SURVEY_CSP = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+POLICIES: dict[str, str] = {"/docs": DOCS_CSP, "/redoc": DOCS_CSP, "/s/": SURVEY_CSP}
 HSTS = "max-age=31536000; includeSubDomains"
 
 BASE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
