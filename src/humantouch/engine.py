@@ -14,6 +14,7 @@ import pickle
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,8 +85,14 @@ def _classifiers(
             )
         except (OSError, pickle.UnpicklingError, KeyError, AttributeError, EOFError, TypeError):
             pass  # a damaged cache only means training again
-    intents = IntentClassifier(Featurizer(encoders)).fit(texts, labels, weights)
-    emotions = EmotionModel(encoders[0]).fit(emo_texts, emo_labels)
+    # The emotion model (L-BFGS, numpy) trains in a second thread beside the intent SVM (liblinear
+    # releases the GIL): a cold start costs the longer of the two, not their sum. Its texts are
+    # encoded here first, so the thread only reads the embedding cache.
+    encoders[0].encode_known(emo_texts)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="humantouch-emotions") as pool:
+        emotion_fit = pool.submit(EmotionModel(encoders[0]).fit, emo_texts, emo_labels)
+        intents = IntentClassifier(Featurizer(encoders)).fit(texts, labels, weights)
+        emotions = emotion_fit.result()
     for e in encoders:
         # A read-only cache directory only costs start-up time next time.
         with contextlib.suppress(OSError):
