@@ -1,10 +1,11 @@
 """The right to erasure and the right of access, end to end.
 
 A customer with distinctive data on every channel (e-mail, phone/WhatsApp, social chat, a merged
-second profile), messages with an IBAN, name, address and a health mention, an agent's reply, an
-override, events, webhook outbox rows, idempotent responses and encrypted originals. After the
-erasure, every column of every table in the database (reflected, not taken from the models) is
-scanned for each distinctive value: none may remain. A bystander's data stays.
+second profile), messages with an IBAN, name, address and a health mention, the bot's replies, its
+dialogue state and handoff briefing, known customer facts, an agent's reply, an override, events,
+webhook outbox rows, idempotent responses and encrypted originals. After the erasure, every column
+of every table in the database (reflected, not taken from the models) is scanned for each
+distinctive value: none may remain. A bystander's data stays.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from humantouch.cli import main
 from humantouch.migrations import upgrade
 from humantouch.service import Service
 from humantouch.storage import Database
-from humantouch.storage.tables import Erasure
+from humantouch.storage.tables import CustomerFact, Erasure, Message
 from tests.support.fixtures import Api
 from tests.support.logscan import canaries
 
@@ -107,6 +108,17 @@ def _seed(api: Api) -> tuple[str, str]:
     )
     assert r.status_code == 200, r.text
     api.get(f"/v1/conversations/{conv}", role="agent")
+    # The bot answered every message: an intake about the account keeps the IBAN in its state and,
+    # once a person takes over, a briefing with the name; the organisation knows a policy number.
+    r = api.post(
+        "/v1/messages",
+        _message(
+            "chat", "social", "instagram:zwaantje_canary", "Mijn IBAN is NL20INGB0001234567, klopt dat?", "erase-3"
+        ),
+    )
+    assert r.status_code == 201, r.text
+    with api.svc.db.write() as s:
+        s.add(CustomerFact(customer_id=cid, fact="policy_number", value="ZQ-778899"))
     # A bystander, who must keep everything.
     r = api.post(
         "/v1/messages", _message("email", "email", "berend@bystander.example", "Waar is mijn pakket?", "by", BYSTANDER)
@@ -144,9 +156,8 @@ def test_access_export_holds_everything_and_is_audited(api: Api) -> None:
     dumped = json.dumps(doc, ensure_ascii=False)
     for value in (NAME, "zwaantje.q@canary-erasure.example", OLD_EMAIL, "NL20INGB0001234567", "Kwelderpad 77"):
         assert value in dumped, value
-    assert {"customers", "identities", "conversations", "messages", "events", "overrides", "message_originals"} <= set(
-        doc["tables"]
-    )
+    tables = {"customers", "identities", "conversations", "messages", "events", "overrides", "message_originals"}
+    assert tables | {"bot_states", "briefings", "customer_facts"} <= set(doc["tables"])
     assert all(row["text"] for row in doc["tables"]["message_originals"])  # decrypted originals
     assert bystander not in dumped and BYSTANDER not in dumped
     audit = api.get("/v1/audit", params={"action": "customer.export"}).json()["items"]
@@ -158,6 +169,12 @@ def test_erasure_leaves_no_trace_in_any_table_or_column(api: Api) -> None:
     before = _scan(api.svc.db, [*DISTINCT])
     assert any(x.startswith("messages.") for x in before) and any(x.startswith("events.") for x in before)
     assert any(x.startswith("outbox") or x.startswith("idempotency_keys.") for x in before)
+    # The bot's tables hold the distinctive data too (the IBAN raw in its state, the name in a briefing).
+    assert "bot_states.state: 'NL20INGB0001234567'" in before, before
+    assert f"briefings.data: {NAME!r}" in before, before
+    assert "customer_facts.value: 'ZQ-778899'" in before, before
+    with api.svc.db.read() as s:
+        assert s.scalars(select(Message).where(Message.customer_id == cid, Message.author == "bot")).first()
 
     assert api.client.delete(f"/v1/customers/{cid}", headers=api.headers("supervisor")).status_code == 403
     r = api.client.delete(f"/v1/customers/{cid}", headers=api.headers("admin"))
@@ -173,6 +190,9 @@ def test_erasure_leaves_no_trace_in_any_table_or_column(api: Api) -> None:
         "overrides",
         "message_originals",
         "idempotency_keys",
+        "bot_states",
+        "briefings",
+        "customer_facts",
     ):
         assert rows.get(table), (table, rows)
     assert rows["customers"] == 2  # the merged profile too

@@ -12,7 +12,7 @@ from humantouch.privacy import audit
 from humantouch.service import Service
 from humantouch.service.inbound import InboundMessage, receive
 from humantouch.storage import Database
-from humantouch.storage.tables import AuditEntry, Conversation, Event, Message, MessageOriginal
+from humantouch.storage.tables import AuditEntry, Briefing, Conversation, Event, Message, MessageOriginal
 from tests.support.fixtures import Api
 from tests.support.logscan import canaries
 
@@ -31,10 +31,19 @@ def test_stored_text_and_analysis_are_masked_and_the_original_is_encrypted(svc: 
     for secret in (IBAN, PHONE, EMAIL):
         assert secret not in dumped
     with svc.db.read() as s:
-        message = s.scalars(select(Message)).one()
+        message = s.scalars(select(Message).where(Message.author == "customer")).one()
         original = s.get(MessageOriginal, message.id)
         conversation = s.scalars(select(Conversation)).one()
         payloads = json.dumps([e.payload for e in s.scalars(select(Event))])
+        # The bot answers too; its reply is stored, but never with the customer's data in it.
+        bot = s.scalars(select(Message).where(Message.author == "bot")).one()
+        bot_original = s.get(MessageOriginal, bot.id)
+        briefings = json.dumps([b.data for b in s.scalars(select(Briefing))])
+    assert bot_original is None and bot.triage is None
+    for secret in (IBAN, PHONE, EMAIL):
+        assert secret not in bot.text and secret not in briefings
+    assert '"value": "[IBAN]"' in briefings  # the fact was collected, and is shown masked
+    assert "kanker" not in bot.text
     assert "[IBAN]" in message.text and "[TELEFOON]" in message.text and "[E-MAIL]" in message.text
     assert IBAN not in json.dumps(message.triage)
     assert original is not None and IBAN.encode() not in original.ciphertext and original.key_id == "t1"
@@ -50,7 +59,11 @@ def test_no_key_no_original(db: Database, engine: Engine) -> None:
     _send(plain)
     with db.read() as s:
         assert s.scalars(select(MessageOriginal)).first() is None
-        assert IBAN not in s.scalars(select(Message.text)).one()
+        texts = s.scalars(select(Message.text)).all()
+        customer_text = s.scalars(select(Message.text).where(Message.author == "customer")).one()
+    assert len(texts) == 2  # the customer's message and the bot's reply
+    assert "[IBAN]" in customer_text
+    assert not any(IBAN in t or PHONE in t or EMAIL in t for t in texts)
 
 
 def test_nothing_masked_nothing_kept(svc: Service) -> None:

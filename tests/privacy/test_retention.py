@@ -15,10 +15,13 @@ from humantouch.migrations import upgrade
 from humantouch.privacy import audit
 from humantouch.privacy.retention import REMOVED, RetentionPolicy, anonymous_triage, purge
 from humantouch.service import Service
+from humantouch.service.briefing import for_conversation
 from humantouch.service.inbound import InboundMessage, receive
 from humantouch.storage import Database
 from humantouch.storage.tables import (
     AuditEntry,
+    BotState,
+    Briefing,
     Conversation,
     Event,
     IdempotencyKey,
@@ -92,7 +95,9 @@ def test_each_kind_goes_at_its_own_time_and_counts_survive(svc: Service, clock: 
     assert not any(v for k, v in day31.items() if k not in ("originals", "outbox")), day31
     assert purge(svc.db, POLICY, start + timedelta(days=91))["analyses"] == 1
     with svc.db.read() as s:
-        triage = s.scalars(select(Message.triage)).one()
+        triage = s.scalars(select(Message.triage).where(Message.author == "customer")).one()
+        # The bot's reply carries no analysis of its own: nothing to anonymise there.
+        assert s.scalars(select(Message.triage).where(Message.author == "bot")).one() is None
     assert triage["anonymised"] is True and triage["route"] and triage["intent"]["name"]
     assert "evidence" not in json.dumps(triage)
 
@@ -101,11 +106,20 @@ def test_each_kind_goes_at_its_own_time_and_counts_survive(svc: Service, clock: 
         assert all(p == {"anonymised": True} for p in s.scalars(select(Event.payload)))
         assert s.scalar(select(func.count()).select_from(Event)) >= 2  # the rows stay for counts
 
-    assert purge(svc.db, POLICY, start + timedelta(days=366))["messages"] == 1
     with svc.db.read() as s:
-        assert s.scalars(select(Message.text)).one() == REMOVED
+        # Until the text goes, the bot's state and the handoff briefing keep the facts it collected.
+        assert IBAN in json.dumps(s.scalars(select(BotState.state)).one())
+        assert "anonymised" not in s.scalars(select(Briefing.data)).one()
+    day366 = purge(svc.db, POLICY, start + timedelta(days=366))
+    assert day366["messages"] == 2 and day366["bot_states"] == 1 and day366["briefings"] == 1, day366
+    with svc.db.read() as s:
+        assert s.scalars(select(Message.text)).all() == [REMOVED, REMOVED]  # the customer's and the bot's
         conversation = s.scalars(select(Conversation)).one()
-        assert conversation.message_count == 1 and conversation.route  # anonymous facts stay
+        assert conversation.message_count == 2 and conversation.route  # anonymous facts stay
+        assert s.scalars(select(BotState)).first() is None
+        brief = s.scalars(select(Briefing.data)).one()
+        assert brief["anonymised"] is True and brief["why_now"]["route"] and "text" not in brief
+    assert for_conversation(svc, conversation.id) is None
 
     assert purge(svc.db, POLICY, start + timedelta(days=1001))["audit_log"] == 1
     assert _count(svc.db, AuditEntry) == 0
@@ -114,7 +128,7 @@ def test_each_kind_goes_at_its_own_time_and_counts_survive(svc: Service, clock: 
     assert not any(again.values()), again  # idempotent: nothing is purged twice
 
     with svc.db.read() as s:
-        for model in (Message, Event, Conversation):
+        for model in (Message, Event, Conversation, Briefing):
             dumped = json.dumps([str(row.__dict__) for row in s.scalars(select(model))])
             assert IBAN not in dumped
 
@@ -166,3 +180,17 @@ def test_purge_command(tmp_path: Path, capsys: pytest.CaptureFixture[str], monke
     assert json.loads(capsys.readouterr().out)["messages"] == 0
     assert main(["purge", "--database-url", url]) == 0
     assert "nothing was due" in capsys.readouterr().out
+
+
+def test_purge_runs_over_the_demo_history(svc: Service) -> None:
+    """The seeded history bulk-inserts bot and agent messages without an analysis (a JSON null):
+    the purge skips those and anonymises the rest (it crashed on them once, under serve --demo)."""
+    from humantouch.service.history import generate
+    from humantouch.storage.tables import Message
+
+    generate(svc, seed=3, conversations=60)
+    counts = purge(svc.db, RetentionPolicy(), svc.clock() + timedelta(days=120))
+    assert counts["analyses"] > 0
+    with svc.db.read() as s:
+        kept = [t for t in s.scalars(select(Message.triage)) if isinstance(t, dict)]
+    assert kept and all(t.get("anonymised") for t in kept)

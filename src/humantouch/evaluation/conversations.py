@@ -228,9 +228,10 @@ def _form_ok(case: dict[str, Any], replies: Sequence[str]) -> bool | None:
 def _facts_ok(case: dict[str, Any], run: dict[str, Any]) -> tuple[bool, list[str]]:
     expected: dict[str, str] = case["expect"].get("facts") or {}
     brief = run["briefing"] or {}
-    collected = {c["fact"]: str(c["value"]) for c in brief.get("collected", [])}
-    for f in run["state"].get("facts", []):
-        collected.setdefault(f["fact"], str(f["value"]))
+    # What the bot collected, raw, from its state; the briefing shows masked types masked (docs/privacy.md).
+    collected = {f["fact"]: str(f["value"]) for f in run["state"].get("facts", [])}
+    for c in brief.get("collected", []):
+        collected.setdefault(c["fact"], str(c["value"]))
     quoted = " ".join([*brief.get("summary", []), *case["turns"]])
     wrong = []
     for fact, value in expected.items():

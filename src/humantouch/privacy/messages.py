@@ -1,12 +1,14 @@
 """What the inbound flow stores of a message: masked text and analysis, the original encrypted.
 
-`prepare` is pure (text + triage + policy -> what to store); `keep_original` and `read_original`
+`prepare` is pure (text + triage + policy -> what to store), and so is `fact_masks` (the facts the
+bot collected -> the placeholders they get where they are shown); `keep_original` and `read_original`
 touch the database. Reading an original is a privileged act: it needs a role the playbook allows
 and leaves an audit entry in the same transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,11 +16,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from humantouch.bot.facts import SPAN_TYPES
+from humantouch.entities import extract
 from humantouch.errors import ForbiddenError, NotFoundError
 from humantouch.playbook import StoragePolicy
 from humantouch.privacy import audit
 from humantouch.privacy.crypto import KeyRing, Sealed
-from humantouch.privacy.masking import mask, scrub, special_words
+from humantouch.privacy.masking import mask, placeholder, scrub, special_words
 from humantouch.records import Triage
 from humantouch.service.context import Actor, Service
 from humantouch.storage import Database
@@ -39,6 +43,34 @@ def prepare(text: str, triage: Triage, policy: StoragePolicy) -> Prepared:
     plain = scrub(triage.to_dict(), masked.replacements)
     special = tuple(sorted({s.type for s in a.special_categories}))
     return Prepared(masked.text, plain, masked.changed, special)
+
+
+def fact_masks(facts: Iterable[tuple[str, str]], policy: StoragePolicy, language: str | None) -> dict[str, str]:
+    """Raw value -> placeholder for every collected fact whose entity type the playbook masks.
+
+    The bot reads facts from the original text, so it knows the raw values (an IBAN in an intake);
+    wherever they are shown or sent (the handoff briefing, its webhook, the bot's own replies) they
+    are masked like the message they came from. The raw value stays only in the bot's working
+    state (`bot_states`), which is never shown and goes with the message text's retention.
+    """
+    masked = set(policy.mask)
+    out: dict[str, str] = {}
+    for fact, value in facts:
+        if not value.strip():
+            continue
+        types = [t for t in SPAN_TYPES.get(fact, ()) if t in masked]
+        if types:
+            out[value] = placeholder(types[0], language)
+        else:  # a free-text fact (a description) can hold a masked value: the recognisers find it
+            out.update(mask(value, extract(value), policy.mask, language).replacements)
+    return out
+
+
+def mask_known(text: str, masks: dict[str, str]) -> str:
+    """`text` with every raw value of `masks` replaced, longest first."""
+    for value in sorted(masks, key=len, reverse=True):
+        text = text.replace(value, masks[value])
+    return text
 
 
 def aad(message_id: int) -> str:
@@ -139,7 +171,5 @@ def rotate(db: Database, ring: KeyRing, batch: int = 200) -> int:
 def key_usage(db: Database) -> dict[str, int]:
     """How many originals each key id protects: a key may leave the ring when its count is 0."""
     with db.read() as session:
-        rows = session.execute(
-            select(MessageOriginal.key_id, func.count()).group_by(MessageOriginal.key_id)
-        ).all()
+        rows = session.execute(select(MessageOriginal.key_id, func.count()).group_by(MessageOriginal.key_id)).all()
     return {key_id: int(n) for key_id, n in rows}

@@ -6,6 +6,10 @@
     events            payload emptied; type, time and ids stay
     webhook outbox    sent and dead deliveries deleted (pending ones never)
     idempotency keys  deleted (they hold a copy of the response)
+    bot states        the bot's working memory of a conversation (raw collected facts): deleted with
+                      the message text (retention_messages_days after its last change)
+    briefings         handoff briefings reduced to anonymous facts (intent, route, fact names) with
+                      the message text
     surveys           free text and the customer link emptied, scores kept (tables of the feedback stream)
     audit log         deleted; the oldest remaining entry anchors the hash chain
 
@@ -25,7 +29,17 @@ from sqlalchemy import String, Text, cast, delete, exists, or_, select, update
 
 from humantouch.settings import Settings
 from humantouch.storage import Database
-from humantouch.storage.tables import AuditEntry, Base, Event, IdempotencyKey, Message, MessageOriginal, OutboxItem
+from humantouch.storage.tables import (
+    AuditEntry,
+    Base,
+    BotState,
+    Briefing,
+    Event,
+    IdempotencyKey,
+    Message,
+    MessageOriginal,
+    OutboxItem,
+)
 
 log = logging.getLogger("humantouch.retention")
 
@@ -135,6 +149,12 @@ def purge(db: Database, policy: RetentionPolicy, now: datetime) -> dict[str, int
                 .values(text=REMOVED)
             )
         )
+    with db.write() as s:
+        # The bot's state holds collected facts raw (an IBAN); it goes when the text it came from does.
+        counts["bot_states"] = _rowcount(
+            s.execute(delete(BotState).where(BotState.updated_at < ago(policy.messages_days)))
+        )
+    counts["briefings"] = _anonymise_briefings(db, ago(policy.messages_days))
     counts["analyses"] = _anonymise_analyses(db, ago(policy.analyses_days))
     counts["events"] = _anonymise_events(db, ago(policy.events_days))
     counts["surveys"] = _anonymise_surveys(db, ago(policy.surveys_days))
@@ -166,7 +186,40 @@ def _anonymise_analyses(db: Database, cutoff: datetime) -> int:
                 .limit(BATCH)
             ).all()
             for message_id, triage in rows:
+                if not isinstance(triage, dict):
+                    continue  # a JSON null (bulk-inserted rows without an analysis): nothing to anonymise
                 s.execute(update(Message).where(Message.id == message_id).values(triage=anonymous_triage(triage)))
+        done += len(rows)
+        if len(rows) < BATCH:
+            return done
+        after = rows[-1][0]
+
+
+def anonymous_briefing(data: dict[str, Any]) -> dict[str, Any]:
+    """What a handoff says about no one: why and when it went to a person, which facts were there."""
+    why = data.get("why_now") or {}
+    keep = ("intent", "quadrant", "route", "priority", "handoff_reason")
+    return {
+        "why_now": {k: why.get(k) for k in keep},
+        "collected": sorted({str(c.get("fact")) for c in data.get("collected") or [] if isinstance(c, dict)}),
+        "missing": list(data.get("missing") or []),
+        "language": data.get("language"),
+    } | ANONYMISED
+
+
+def _anonymise_briefings(db: Database, cutoff: datetime) -> int:
+    done = 0
+    after = 0
+    while True:
+        with db.write() as s:
+            rows = s.execute(
+                select(Briefing.id, Briefing.data)
+                .where(Briefing.id > after, Briefing.created_at < cutoff, _not_anonymised(Briefing.data))
+                .order_by(Briefing.id)
+                .limit(BATCH)
+            ).all()
+            for briefing_id, data in rows:
+                s.execute(update(Briefing).where(Briefing.id == briefing_id).values(data=anonymous_briefing(data)))
         done += len(rows)
         if len(rows) < BATCH:
             return done
@@ -225,4 +278,3 @@ def run_forever(db: Database, policy: RetentionPolicy, interval: timedelta, stop
         except Exception:  # a database hiccup must not end the worker; the next run tries again
             log.exception("retention purge failed; retrying after the interval")
         stop.wait(interval.total_seconds())
-

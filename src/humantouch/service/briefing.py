@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from humantouch.bot.dialogue import State
 from humantouch.errors import InputError, NotFoundError
 from humantouch.knowledge import Hit
+from humantouch.privacy import messages as privacy_messages
 from humantouch.service.context import Service
 from humantouch.service.views import iso
 from humantouch.storage import repository as repo
@@ -398,8 +399,20 @@ def build(
 
 
 def store(svc: Service, session: Session, conversation: Conversation, hits: Sequence[Hit] = ()) -> dict[str, Any]:
-    """Build the briefing, keep it, and return it (for the handoff webhook)."""
+    """Build the briefing, keep it, and return it (for the handoff webhook).
+
+    Collected facts of a type the playbook masks (an IBAN) are kept and sent masked, like the
+    message they came from (docs/privacy.md); the fact, and the message it came from, stay.
+    """
     brief = build(svc, session, conversation, hits)
+    masks = privacy_messages.fact_masks(
+        ((c["fact"], str(c["value"])) for c in brief["collected"]), svc.engine.playbook.storage, brief["language"]
+    )
+    if masks:
+        for c in brief["collected"]:
+            c["value"] = privacy_messages.mask_known(str(c["value"]), masks)
+        brief["summary"] = [privacy_messages.mask_known(s, masks) for s in brief["summary"]]
+        brief["text"] = render_text(brief, brief["language"])
     last = session.scalars(
         select(Message.id)
         .where(Message.conversation_id == conversation.id, Message.author == "customer")
@@ -431,8 +444,8 @@ def for_conversation(svc: Service, conversation_id: str, *, language: str | None
         row = session.scalars(
             select(Briefing).where(Briefing.conversation_id == conversation_id).order_by(Briefing.id.desc()).limit(1)
         ).first()
-        if row is None:
-            return None
+        if row is None or row.data.get("anonymised"):
+            return None  # never handed over, or past its retention (privacy.retention)
         brief = dict(row.data)
     if language is not None and language != brief.get("language"):
         brief["language"] = language
