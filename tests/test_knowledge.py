@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,47 @@ def test_bad_articles_name_the_file_and_field(tmp_path: Path, text: str, field: 
     assert info.value.field == field and str(tmp_path / "bad.md") in str(info.value)
 
 
+ORDER_JE = (
+    "---\nid: order\nlang: nl\nform: je\ntitle: Waar is mijn bestelling?\nintents: [order_status]\n---\n"
+    "Volg je pakket met de track en trace code uit de verzendmail. Bezorging duurt 1 tot 3 werkdagen."
+)
+
+
+def test_a_variant_in_another_form_of_address(tmp_path: Path) -> None:
+    arts = {(a.id, a.lang, a.form): a for a in load_articles(folder(tmp_path, ARTICLES | {"order.nl.je.md": ORDER_JE}))}
+    assert arts[("order", "nl", None)].body.startswith("Volg uw pakket")
+    assert arts[("order", "nl", "je")].body.startswith("Volg je pakket")
+
+
+@pytest.mark.parametrize(
+    ("files", "field", "message"),
+    [
+        ({"order.nl.u.md": ORDER_JE.replace("form: je", "form: u")}, "form", "must be one of je"),
+        ({"order.nl.je.md": ORDER_JE.replace("form: je", "form: [je]")}, "form", "must be one of je"),
+        ({"card.en.je.md": ORDER_JE.replace("id: order\nlang: nl", "id: card\nlang: en")}, "id", "needs a default"),
+        ({"order.nl.je.md": ORDER_JE, "order.nl.je2.md": ORDER_JE}, "form", "a second 'je' variant"),
+    ],
+)
+def test_bad_variants_name_the_file_and_field(tmp_path: Path, files: dict[str, str], field: str, message: str) -> None:
+    folder(tmp_path, ARTICLES | files)
+    with pytest.raises(PlaybookError, match=message) as info:
+        load_articles(tmp_path)
+    assert info.value.field == field and str(tmp_path / sorted(files)[-1]) in str(info.value)
+
+
+def test_the_index_ranks_default_articles_and_keeps_variants_aside(tmp_path: Path) -> None:
+    encoder = CachedEncoder(HashingEncoder())
+    plain = KnowledgeIndex(load_articles(folder(tmp_path, ARTICLES)), encoder)
+    both = KnowledgeIndex(load_articles(folder(tmp_path, {"order.nl.je.md": ORDER_JE})), encoder)
+    assert [(a.id, a.lang) for a in both.articles] == [(a.id, a.lang) for a in plain.articles]
+    for question in ("volg je pakket met de track en trace code", "waar is mijn bestelling", "pas gestolen"):
+        assert both.search(question, "nl") == plain.search(question, "nl")
+    variant = both.variant("order", "nl", "je")
+    assert variant is not None and variant.form == "je" and variant.body.startswith("Volg je pakket")
+    assert both.variant("order", "en", "je") is None and both.variant("card", "nl", "je") is None
+    assert both.variant("order", "nl", None) is None
+
+
 def test_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(PlaybookError, match=r"no \.md articles"):
         load_articles(tmp_path)
@@ -80,6 +122,24 @@ def test_packaged_knowledge_base_loads() -> None:
     arts = load_articles()
     assert len(arts) >= 30
     assert {a.lang for a in arts} == {"nl", "en"}
+
+
+_FORMAL = re.compile(r"\b(?:u|uw|uzelf)\b", re.IGNORECASE)
+_INFORMAL = re.compile(r"\b(?:je|jij|jou|jouw)\b", re.IGNORECASE)
+
+
+def test_every_dutch_article_has_an_informal_variant_with_the_same_facts() -> None:
+    arts = load_articles()
+    variants = {(a.id, a.lang): a for a in arts if a.form == "je"}
+    dutch = [a for a in arts if a.lang == "nl" and a.form is None]
+    assert dutch and {a.id for a in dutch} == {i for i, lang in variants if lang == "nl"}
+    for a in dutch:
+        je = variants[(a.id, "nl")]
+        assert je.intents == a.intents, a.id
+        text = f"{je.title}\n{je.body}"
+        assert _INFORMAL.search(text) and not _FORMAL.search(text), a.id
+        # Every number, amount, phone number and time as in the default text.
+        assert sorted(re.findall(r"\d+", je.body)) == sorted(re.findall(r"\d+", a.body)), a.id
 
 
 def _r(article: str | None, confident: bool) -> Retrieval:

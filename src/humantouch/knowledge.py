@@ -11,6 +11,11 @@ Articles are Markdown files with a small front matter block:
     intents: [order_status]
     ---
     The answer ...
+
+An article may also be written in another form of address: the same id and lang with `form: je`
+(informal Dutch, in `<id>.nl.je.md`) next to the default text (formal `u`, or neutral). Only the
+default texts are indexed, so ranking does not depend on how many variants exist; the bot swaps in
+the variant that matches the customer's register (`KnowledgeIndex.variant`).
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ BM25_B = 0.75
 # (chosen on the dev half of the retrieval question set; see docs/evaluation.md). The classifier
 # tells "is this the topic"; similarity and word overlap tell "does this article say it".
 CONFIDENCE_WEIGHTS = (1.0, 0.5, 0.05)  # intent fit, similarity, bm25
+# Forms of address an article variant may be written in (front matter `form`); no `form` is the default.
+ARTICLE_FORMS = ("je",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,7 @@ class Article:
     title: str
     body: str
     intents: tuple[str, ...] = ()
+    form: str | None = None  # None: the default text; "je": the informal Dutch variant of the same id
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +95,28 @@ def parse_article(text: str, source: str) -> Article:
     intents = meta.get("intents") or []
     if not isinstance(intents, list) or not all(isinstance(i, str) for i in intents):
         raise PlaybookError(source, "intents", "must be a list of intent names")
+    form = meta.get("form")
+    if form is not None and form not in ARTICLE_FORMS:
+        raise PlaybookError(
+            source, "form", f"must be one of {', '.join(ARTICLE_FORMS)}, or left out for the default (formal) text"
+        )
     if not body.strip():
         raise PlaybookError(source, "(body)", "the article has no text")
-    return Article(meta["id"], meta["lang"], meta["title"].strip(), body.strip(), tuple(intents))
+    return Article(meta["id"], meta["lang"], meta["title"].strip(), body.strip(), tuple(intents), form)
+
+
+def _check_variants(parsed: Sequence[tuple[str, Article]]) -> None:
+    """A variant stands in for a default article, so that article must exist, and once per form."""
+    defaults = {(a.id, a.lang) for _, a in parsed if a.form is None}
+    seen: set[tuple[str, str, str]] = set()
+    for source, a in parsed:
+        if a.form is None:
+            continue
+        if (a.id, a.lang) not in defaults:
+            raise PlaybookError(source, "id", f"a '{a.form}' variant needs a default article '{a.id}' in '{a.lang}'")
+        if (a.id, a.lang, a.form) in seen:
+            raise PlaybookError(source, "form", f"a second '{a.form}' variant of '{a.id}' in '{a.lang}'")
+        seen.add((a.id, a.lang, a.form))
 
 
 def load_articles(folder: str | Path | None = None) -> list[Article]:
@@ -97,11 +124,15 @@ def load_articles(folder: str | Path | None = None) -> list[Article]:
     if folder is None:
         base = resources.files("humantouch") / "data" / "knowledge"
         files = sorted((f.name, f.read_text(encoding="utf-8")) for f in base.iterdir() if f.name.endswith(".md"))
-        return [parse_article(text, f"<packaged>/knowledge/{name}") for name, text in files]
-    paths = sorted(Path(folder).glob("*.md"))
-    if not paths:
-        raise PlaybookError(str(folder), "(folder)", "holds no .md articles")
-    return [parse_article(p.read_text(encoding="utf-8"), str(p)) for p in paths]
+        parsed = [(f"<packaged>/knowledge/{name}", text) for name, text in files]
+    else:
+        paths = sorted(Path(folder).glob("*.md"))
+        if not paths:
+            raise PlaybookError(str(folder), "(folder)", "holds no .md articles")
+        parsed = [(str(p), p.read_text(encoding="utf-8")) for p in paths]
+    articles = [(source, parse_article(text, source)) for source, text in parsed]
+    _check_variants(articles)
+    return [a for _, a in articles]
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -119,7 +150,11 @@ def _terms(text: str, lang: str) -> list[str]:
 
 
 class KnowledgeIndex:
-    """BM25 and embedding indexes over the articles; immutable once built, safe to share."""
+    """BM25 and embedding indexes over the default articles; immutable once built, safe to share.
+
+    `articles` holds the default texts only (what is ranked); variants in another form of address
+    are kept aside for `variant`.
+    """
 
     def __init__(
         self,
@@ -128,9 +163,10 @@ class KnowledgeIndex:
         min_similarity: float = 0.35,
         min_confidence: float = 1.3,
     ) -> None:
-        if not articles:
+        self.articles = [a for a in articles if a.form is None]
+        if not self.articles:
             raise ValueError("a knowledge index needs at least one article")
-        self.articles = list(articles)
+        self._variants = {(a.id, a.lang, a.form): a for a in articles if a.form is not None}
         self.encoder = encoder
         # Without intent probabilities the bot trusts a hit at or above min_similarity (when meaning
         # and words agree); with them, at or above min_confidence (see CONFIDENCE_WEIGHTS).
@@ -153,6 +189,10 @@ class KnowledgeIndex:
                 owner.append(i)
         self._vectors: Matrix = encoder.encode_known(pieces)
         self._owner = np.array(owner)
+
+    def variant(self, article_id: str, lang: str, form: str | None) -> Article | None:
+        """The article's text in a form of address (`je`), when one is written; None otherwise."""
+        return self._variants.get((article_id, lang, form)) if form is not None else None
 
     def _bm25(self, query: str, lang: str) -> np.ndarray:
         terms = _terms(query, lang)

@@ -42,6 +42,7 @@ class Chat:
         route: str | None = None,
         article: Article | None = None,
         language: str | None = None,
+        variants: tuple[Article, ...] = (),
     ) -> Step:
         t = self.engine.triage(Contact(text=text, history=tuple(self.history)))
         a = t.analysis
@@ -54,7 +55,7 @@ class Chat:
         self.history.append(text)
         order = ["automate", "assist", "human"]
         self.route = max(self.route, d.route, key=order.index) if self.status else d.route
-        turn = Turn(text, len(self.history), t, self.status, self.route, article, 0.9 if article else 0.0)
+        turn = Turn(text, len(self.history), t, self.status, self.route, article, 0.9 if article else 0.0, variants)
         step = respond(self.state, turn, self.profile, self.engine.playbook)
         self.state = step.state
         self.status = {"handoff": "waiting_for_agent", "intake": "intake", "resolved": "resolved"}.get(
@@ -220,6 +221,36 @@ def test_an_article_is_not_shown_twice(engine: Engine) -> None:
         "Mijn pakket is nog steeds niet binnen, bestelling 40012345", intent="order_status", article=ORDER_ARTICLE
     )
     assert step.reply is not None and step.reply.kind != "answer"
+
+
+ORDER_JE = replace(ORDER_ARTICLE, body="Volg je pakket met de track-and-tracecode.", form="je")
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "body"),
+    [
+        ("Hoi, hoe kan ik mijn pakketje volgen? Kun je me helpen?", Profile(), ORDER_JE.body),
+        ("Goedemiddag, hoe kan ik mijn pakket volgen? Kunt u mij helpen?", Profile(), ORDER_ARTICLE.body),
+        ("Hoe kan ik mijn pakket volgen?", Profile(form_of_address="informal"), ORDER_JE.body),
+        ("Hoe kan ik mijn pakket volgen?", Profile(), ORDER_ARTICLE.body),
+    ],
+)
+def test_the_article_is_quoted_in_the_customers_form_of_address(
+    engine: Engine, text: str, profile: Profile, body: str
+) -> None:
+    chat = Chat(engine, profile)
+    step = chat.say(text, intent="order_status", route="automate", article=ORDER_ARTICLE, variants=(ORDER_JE,))
+    assert step.reply is not None and step.reply.kind == "answer" and step.reply.article == "order-tracking"
+    assert body in step.reply.text
+    assert chat.state.shown[0].article == "order-tracking"
+
+
+def test_a_variant_of_another_article_is_not_quoted(engine: Engine) -> None:
+    other = replace(ORDER_JE, id="return-product")
+    step = Chat(engine, Profile(form_of_address="informal")).say(
+        "Waar blijft mijn pakket?", intent="order_status", route="automate", article=ORDER_ARTICLE, variants=(other,)
+    )
+    assert step.reply is not None and ORDER_ARTICLE.body in step.reply.text
 
 
 def test_state_survives_json() -> None:

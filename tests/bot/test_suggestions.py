@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from humantouch.bot import suggest, suggest_reply
+from humantouch.bot.suggestions import _snippet
 from humantouch.errors import NotFoundError
 from humantouch.service import Service, customers
 from humantouch.service.inbound import InboundMessage, receive
@@ -42,3 +43,8 @@ def test_suggest_reply_follows_an_informal_profile(svc: Service) -> None:
     cid = start(svc, "hoe kan ik mijn wachtwoord resetten", sender="+31600000001")
     draft = suggest_reply(svc, cid)
     assert draft.startswith("Hoi Daan,") and "Kan ik je hier verder mee helpen?" in draft
+    # The article is quoted as written for an informal reader.
+    best = suggest(svc, cid, limit=1)[0]
+    assert svc.knowledge is not None
+    variant = svc.knowledge.variant(best["id"], "nl", "je")
+    assert variant is not None and _snippet(variant) in draft and best["snippet"] not in draft

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from sqlalchemy import select
 
+from humantouch.knowledge import KnowledgeIndex, load_articles
+from humantouch.records import Contact, IntentResult, Triage
 from humantouch.service import Service, conversations
 from humantouch.service.briefing import for_conversation
 from humantouch.service.inbound import InboundMessage, receive
@@ -143,3 +148,33 @@ def test_after_a_hand_back_the_bot_speaks_again(svc: Service, agent_id: str) -> 
     conversations.hand_back(svc, ADMIN, cid)
     again = say(svc, "Ik ben mijn wachtwoord vergeten en kan niet inloggen")
     assert again["conversation"]["id"] == cid and again["reply"] is not None
+
+
+@dataclasses.dataclass
+class _OrderQuestions:
+    """The test engine reading every message as a clear order question (as the real models read
+    "waar blijft mijn pakket"): intent order_status, route automate."""
+
+    inner: Any
+
+    @property
+    def playbook(self) -> Any:
+        return self.inner.playbook
+
+    def triage(self, contact: Contact) -> Triage:
+        t = self.inner.triage(contact)
+        analysis = dataclasses.replace(t.analysis, intent=IntentResult("order_status", 0.95))
+        return Triage(analysis, dataclasses.replace(t.decision, route="automate"))
+
+
+def test_the_answer_follows_the_customers_form_of_address(svc: Service) -> None:
+    assert svc.knowledge is not None
+    # Confident about whatever ranks first (the hashing encoder of the test profile is no judge).
+    index = KnowledgeIndex(load_articles(), svc.knowledge.encoder, min_similarity=0.0, min_confidence=0.0)
+    svc = dataclasses.replace(svc, engine=_OrderQuestions(svc.engine), knowledge=index)
+    informal = say(svc, "Hoi, hoe kan ik mijn pakketje volgen? Kun je me helpen?", sender="+31611110001")["reply"]
+    formal = say(svc, "Goedemiddag, hoe kan ik mijn pakket volgen? Kunt u mij helpen?", sender="+31611110002")["reply"]
+    assert informal["kind"] == formal["kind"] == "answer"
+    assert "Zo volg je jouw bestelling" in informal["text"] and " u " not in informal["text"]
+    assert " je " in informal["text"] and "jouw" in informal["text"]
+    assert "Zo volgt u uw bestelling" in formal["text"] and " je " not in formal["text"]

@@ -10,12 +10,15 @@ intent's missing facts one at a time and hand over. Two messages in a row the bo
 understand, or two failed tries at one fact, also hand over.
 
 The state is a plain record the service stores as JSON per conversation; the knowledge search
-and the database stay outside (the service passes the article to answer with in `Turn.article`).
+and the database stay outside (the service passes the article to answer with in `Turn.article`,
+and its texts in other forms of address in `Turn.variants`: the bot settles the conversation's form
+here, from this message, the state and the profile, so it also picks the text).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -46,6 +49,9 @@ MAX_MISUNDERSTOOD = 2
 SHORT_FOLLOW_UP_WORDS = 3
 PERSON_STATUSES = frozenset({"waiting_for_agent", "with_agent"})
 SMALL_TALK = frozenset({"greeting", "thanks", "compliment"})
+# The bot's form of address -> the front-matter `form` of the article variant written in it
+# (knowledge.ARTICLE_FORMS); the default article text is formal.
+ARTICLE_FORM: dict[str, str] = {"informal": "je"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +159,8 @@ class Turn:
     # The article the knowledge search was confident about, with its question-article similarity.
     article: Article | None = None
     similarity: float = 0.0
+    # The same article in other forms of address (Article.form), to answer in the customer's.
+    variants: tuple[Article, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +276,14 @@ def _voice(state: State, turn: Turn, profile: Profile, book: Templates) -> _Voic
     profile_form: Form | None = profile.form_of_address if profile.form_of_address in ("formal", "informal") else None  # type: ignore[assignment]
     form: Form = state.form or profile_form or "formal"
     return _Voice(lang, form, tone(a, turn.text), profile.name, book)
+
+
+def _in_form(article: Article, variants: Sequence[Article], form: str) -> Article:
+    """The article as written in this form of address (the `je` text for an informal customer),
+    or the default text when there is no such variant."""
+    want = ARTICLE_FORM.get(form)
+    match = (v for v in variants if (v.id, v.lang, v.form) == (article.id, article.lang, want))
+    return next(match, article) if want is not None else article
 
 
 def _collect(state: State, turn: Turn, profile: Profile, playbook: Playbook) -> State:
@@ -426,7 +442,8 @@ def _new_question(state: State, turn: Turn, voice: _Voice, playbook: Playbook) -
             asking=None,
             shown=(*state.shown, Shown(article.id, article.title, turn.message_id)),
         )
-        body = [voice.say("answer", title=article.title, body=article.body), voice.say("did_this_help")]
+        text = _in_form(article, turn.variants, voice.form)
+        body = [voice.say("answer", title=text.title, body=text.body), voice.say("did_this_help")]
         state, reply = _reply(state, voice, "answer", body, article=article.id)
         return Step(state, reply, "reply")
     missing = _missing(state, playbook)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from humantouch.bot.dialogue import State
+from humantouch.bot.dialogue import ARTICLE_FORM, State
 from humantouch.bot.replies import templates
 from humantouch.errors import NotFoundError
 from humantouch.knowledge import Article
@@ -79,6 +79,11 @@ def suggest_reply(svc: Service, conversation_id: str) -> str:
     parts = [opening]
     best = suggest(svc, conversation_id, limit=1)
     if best:
-        parts.append(book.render("agent.article", lang, form, title=best[0]["title"], snippet=best[0]["snippet"]))
+        title, snippet = best[0]["title"], best[0]["snippet"]
+        # The draft speaks to the customer: quote the article as written in their form of address.
+        variant = svc.knowledge.variant(best[0]["id"], lang, ARTICLE_FORM.get(form)) if svc.knowledge else None
+        if variant is not None:
+            title, snippet = variant.title, _snippet(variant)
+        parts.append(book.render("agent.article", lang, form, title=title, snippet=snippet))
     parts.append(book.render("agent.offer", lang, form))
     return "\n\n".join(parts)

@@ -219,9 +219,9 @@ def _form_ok(case: dict[str, Any], replies: Sequence[str]) -> bool | None:
     want = case["expect"].get("form")
     if case["language"] != "nl" or want not in ("u", "je"):
         return None
-    # Articles are written in the formal form; judge the bot's own lines (the first and last paragraphs).
-    own = " ".join(p for r in replies for p in (r.split("\n\n")[:1] + r.split("\n\n")[-2:]))
-    informal, formal = bool(_INFORMAL.search(own)), bool(_FORMAL.search(own))
+    # The whole of every reply: the bot's own lines and the article it quotes (written in both forms).
+    said = " ".join(replies)
+    informal, formal = bool(_INFORMAL.search(said)), bool(_FORMAL.search(said))
     return (formal and not informal) if want == "u" else (informal and not formal)
 
 

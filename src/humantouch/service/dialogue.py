@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from humantouch.bot.dialogue import Profile, State, Step, Turn, respond
-from humantouch.knowledge import Article, Hit
+from humantouch.knowledge import ARTICLE_FORMS, Article, Hit
 from humantouch.playbook import Playbook
 from humantouch.privacy import messages as privacy_messages
 from humantouch.records import Contact, Triage
@@ -35,11 +35,13 @@ PROFILE_FACTS = {"customer_number": "customer_number"}
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """The knowledge search for one message: the ranked hits, and the article to answer with (if confident)."""
+    """The knowledge search for one message: the ranked hits, and the article to answer with (if confident)
+    with its texts in other forms of address (the bot picks the one in the customer's)."""
 
     hits: tuple[Hit, ...] = ()
     article: Article | None = None
     similarity: float = 0.0
+    variants: tuple[Article, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,8 @@ def search(svc: Service, contact: Contact, triage: Triage) -> Found:
     # The retrieval's confidence already weighs the classifier's intent (knowledge.CONFIDENCE_WEIGHTS);
     # the bot also answers only from an article that declares the classified intent (bot/dialogue.py).
     if result.confident:
-        return Found(result.hits, article, best.similarity)
+        forms = (svc.knowledge.variant(article.id, article.lang, form) for form in ARTICLE_FORMS)
+        return Found(result.hits, article, best.similarity, tuple(v for v in forms if v is not None))
     return Found(result.hits)
 
 
@@ -125,6 +128,7 @@ def converse(
         route=conversation.route,
         article=found.article,
         similarity=found.similarity,
+        variants=found.variants,
     )
     step = respond(state, turn, profile_of(session, customer), playbook)
     now = svc.clock()
