@@ -246,3 +246,30 @@ def test_resolved_in_chatwoot_resolves_here(make_api: MakeApi, svc: Service) -> 
             assert conversation is not None and conversation.status == "resolved"
             assert conversation.resolution_code == "resolved_in_chatwoot"
         assert post(api, status_changed("resolved")).json()["accepted"] is False  # already resolved
+
+
+def test_a_chatwoot_agent_answering_silences_the_bot(make_api: MakeApi, svc: Service) -> None:
+    with receiver() as hook:
+        api = make_api({"chatwoot": channel_for(hook)})
+        first = post(api, message_created("Hoe laat zijn jullie open op zaterdag?")).json()
+        cid = first["conversation_id"]
+        with svc.db.read() as s:
+            assert s.scalars(select(Message.author).where(Message.conversation_id == cid)).all() == ["customer", "bot"]
+        # Our own bot's message coming back as a webhook event changes nothing.
+        echo = message_created("bot", message_id=130, message_type="outgoing", sender={"id": 3, "type": "agent_bot"})
+        assert post(api, echo).json()["accepted"] is False
+        assert api.get(f"/v1/conversations/{cid}").json()["conversation"]["status"] != "with_agent"
+        # A person answers inside Chatwoot: the conversation is with a person now ...
+        person = message_created(
+            "Hoi Sanne, ik help je verder.",
+            message_id=131,
+            message_type="outgoing",
+            sender={"id": 1, "name": "Joris", "type": "user"},
+        )
+        taken = post(api, person).json()
+        assert taken["conversation_id"] == cid and taken["status"] == "with_agent"
+        # ... and the customer's next message gets no bot reply.
+        post(api, message_created("Dank je, en op zondag?", message_id=132))
+        with svc.db.read() as s:
+            authors = s.scalars(select(Message.author).where(Message.conversation_id == cid).order_by(Message.id))
+            assert list(authors) == ["customer", "bot", "customer"]

@@ -162,6 +162,8 @@ class ChatwootChannel:
         doc = self.event(body, meta)
         if doc["event"] == "conversation_status_changed":
             return self._status_changed(svc, doc)
+        if doc["event"] == "message_created" and _from_a_person(doc):
+            return self._person_replied(svc, doc)
         item = self.message(doc)
         if isinstance(item, Ignored):
             return {"accepted": False, "event": doc["event"], "reason": item.reason}
@@ -173,6 +175,25 @@ class ChatwootChannel:
             "conversation_id": response["conversation"]["id"],
             "message_id": response["message"]["id"],
             "replayed": received.replayed,
+        }
+
+    def _person_replied(self, svc: Service, doc: dict[str, Any]) -> dict[str, Any]:
+        """A Chatwoot agent answered the customer: the humantouch bot steps back for good."""
+        where = "message_created"
+        key = thread_key(_id(doc, "account", "id", where=where), _id(doc, "conversation", "id", where=where))
+        with svc.db.read() as session:
+            found = outbound.find_conversation(session, self.name, [key])
+        if found is None:
+            reason = "a person's reply in a conversation humantouch does not know"
+            return {"accepted": False, "event": doc["event"], "reason": reason}
+        who = _get(doc, "sender", "name")
+        state = conversations.taken_over_elsewhere(svc, CHATWOOT, found, str(who)[:100] if who else None)
+        return {
+            "accepted": False,
+            "event": doc["event"],
+            "reason": "a person answered in Chatwoot: the bot stays silent in this conversation",
+            "conversation_id": found,
+            "status": state["status"],
         }
 
     def _status_changed(self, svc: Service, doc: dict[str, Any]) -> dict[str, Any]:
@@ -248,6 +269,15 @@ class ChatwootChannel:
         if not 200 <= response.status_code < 300:
             raise DeliveryError(f"Chatwoot answered HTTP {response.status_code} on {url}")
         return response
+
+
+def _from_a_person(doc: dict[str, Any]) -> bool:
+    """An answer to the customer by a Chatwoot user (a person), not by an agent bot and not a note."""
+    return (
+        doc.get("message_type") in ("outgoing", 1)
+        and not doc.get("private")
+        and str(_get(doc, "sender", "type") or "").lower() == "user"
+    )
 
 
 def _account(doc: dict[str, Any]) -> int:

@@ -108,6 +108,20 @@ def take_over(svc: Service, actor: Actor, conversation_id: str, agent_id: str | 
         return views.conversation(conversation)
 
 
+def taken_over_elsewhere(svc: Service, actor: Actor, conversation_id: str, who: str | None) -> dict[str, Any]:
+    """A person answered the customer in another inbox (a Chatwoot agent): from now on the bot stays
+    silent in this conversation, as after a take-over here. Nothing changes once it is resolved."""
+    with svc.db.write() as session:
+        conversation = _conversation(session, conversation_id, lock=True)
+        if conversation.status in lifecycle.OPEN and conversation.status != "with_agent":
+            conversation.status = "with_agent"
+            conversation.updated_at = svc.clock()
+            events.record_for(
+                svc, session, conversation, "contact.taken_over", {"agent_id": None, "elsewhere": who}, actor
+            )
+        return views.conversation(conversation)
+
+
 def reply(
     svc: Service,
     actor: Actor,
