@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from humantouch.errors import PlaybookError
 from humantouch.evaluation.retrieval import score
 from humantouch.knowledge import Hit, KnowledgeIndex, Retrieval, load_articles
-from humantouch.models import CachedEncoder, HashingEncoder
+from humantouch.models import CachedEncoder, HashingEncoder, Matrix
 
 ARTICLES = {
     "order.nl.md": "---\nid: order\nlang: nl\ntitle: Waar is mijn bestelling?\nintents: [order_status]\n---\n"
@@ -177,3 +178,31 @@ def test_an_expected_article_missing_from_the_knowledge_base_is_an_error(tmp_pat
     questions = [{"id": "q-1", "lang": "nl", "question": "waar is mijn pakket", "answer": "orders"}]
     with pytest.raises(InputError, match="'orders' is not in the knowledge base"):
         evaluate(index(tmp_path), questions)
+
+
+class CountingEncoder(HashingEncoder):
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        self.texts.extend(texts)
+        return super().encode(texts)
+
+
+def test_the_question_vector_the_triage_remembered_is_not_encoded_again(tmp_path: Path) -> None:
+    counting = CountingEncoder()
+    encoder = CachedEncoder(counting)
+    articles = load_articles(folder(tmp_path, ARTICLES))
+    question = "waar is mijn bestelling? ik heb al dagen niets gehoord van de bezorger"
+    plain = KnowledgeIndex(articles, CachedEncoder(HashingEncoder()), 0.0).search(question, "nl")
+
+    limited = KnowledgeIndex(articles, encoder, 0.0, max_query_chars=40)
+    encoder.remember([question[:40]], encoder.encode([question[:40]]))  # what the fast profile's triage does
+    counting.texts.clear()
+    result = limited.search(question, "nl")
+    assert counting.texts == []  # the remembered vector was used
+    assert result.best is not None and plain.best is not None and result.best.article_id == plain.best.article_id
+
+    full = KnowledgeIndex(articles, encoder, 0.0)
+    full.search(question, "nl")
+    assert counting.texts == [question]  # not remembered in full: encoded once, as before

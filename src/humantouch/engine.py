@@ -184,6 +184,8 @@ class Engine:
         limit = self.spec.max_embed_chars
         embed_texts = [t[:limit] for t in texts] if limit else texts
         embeddings = [e.encode(embed_texts) for e in self.encoders]
+        # The knowledge search of the same message reads the first encoder's vector again.
+        self.encoders[0].remember(embed_texts, embeddings[0])
         return texts, embeddings, time.perf_counter() - t0
 
     def _finish(

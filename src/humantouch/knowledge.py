@@ -162,7 +162,11 @@ class KnowledgeIndex:
         encoder: CachedEncoder,
         min_similarity: float = 0.35,
         min_confidence: float = 1.3,
+        max_query_chars: int | None = None,
     ) -> None:
+        # The engine profile's embedding limit (the fast profile embeds the first 120 characters): the
+        # question's embedding is then the triage's own, remembered by the encoder, not a second encoding.
+        self.max_query_chars = max_query_chars
         self.articles = [a for a in articles if a.form is None]
         if not self.articles:
             raise ValueError("a knowledge index needs at least one article")
@@ -217,7 +221,8 @@ class KnowledgeIndex:
             range(len(self.articles))
         )
         query_lang = lang or "nl"
-        piece_sims = self.encoder.encode([question])[0] @ self._vectors.T
+        embedded = question[: self.max_query_chars] if self.max_query_chars else question
+        piece_sims = self.encoder.encode_recent(embedded) @ self._vectors.T
         sims = np.full(len(self.articles), -1.0)
         np.maximum.at(sims, self._owner, piece_sims)
         bm25 = self._bm25(question, query_lang)
@@ -258,6 +263,11 @@ class KnowledgeIndex:
         return Retrieval(hits, agree and hits[0].similarity >= self.min_similarity, hits[0].similarity)
 
 
-def index_for(articles: Sequence[Article], encoder: CachedEncoder, thresholds: Thresholds) -> KnowledgeIndex:
-    """An index answering at the playbook's thresholds (answer_min_confidence, answer_min_similarity)."""
-    return KnowledgeIndex(articles, encoder, thresholds.answer_min_similarity, thresholds.answer_min_confidence)
+def index_for(
+    articles: Sequence[Article], encoder: CachedEncoder, thresholds: Thresholds, max_query_chars: int | None = None
+) -> KnowledgeIndex:
+    """An index answering at the playbook's thresholds (answer_min_confidence, answer_min_similarity);
+    `max_query_chars` is the engine profile's embedding limit (Profile.max_embed_chars)."""
+    return KnowledgeIndex(
+        articles, encoder, thresholds.answer_min_similarity, thresholds.answer_min_confidence, max_query_chars
+    )

@@ -16,6 +16,7 @@ import importlib
 import os
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -157,6 +158,10 @@ def text_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).digest()
 
 
+# How many recent message vectors CachedEncoder.remember keeps (a few seconds of traffic).
+RECENT_VECTORS = 2048
+
+
 class CachedEncoder:
     """Wraps an encoder with a text-hash -> vector cache for texts seen at training time."""
 
@@ -165,6 +170,8 @@ class CachedEncoder:
         self.name = encoder.name
         self.dim = encoder.dim
         self._store: dict[bytes, npt.NDArray[np.float32]] = {}
+        self._recent: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
+        self._recent_lock = threading.Lock()
         self._dirty = False
         self._cache_file = cache_dir / f"embeddings-{encoder.name}.npz" if cache_dir else None
         self._load(_packaged_cache(encoder.name))
@@ -199,6 +206,23 @@ class CachedEncoder:
 
     def encode(self, texts: Sequence[str]) -> Matrix:
         return self.encoder.encode(texts)
+
+    def remember(self, texts: Sequence[str], vectors: Matrix) -> None:
+        """Keep the vectors of texts just encoded for a message (the triage's), so a second reader of
+        the same text in the same request (the knowledge search) does not encode it again."""
+        with self._recent_lock:
+            for text, vector in zip(texts, vectors, strict=True):
+                self._recent[text_key(text)] = vector
+                self._recent.move_to_end(text_key(text))
+            while len(self._recent) > RECENT_VECTORS:
+                self._recent.popitem(last=False)
+
+    def encode_recent(self, text: str) -> npt.NDArray[np.float32]:
+        """One text's vector: from the recently remembered ones when it is there, else encoded."""
+        key = text_key(text)
+        with self._recent_lock:
+            found = self._recent.get(key)
+        return found if found is not None else self.encoder.encode([text])[0]
 
     def save(self) -> Path | None:
         if self._cache_file is None or not self._dirty:

@@ -106,7 +106,9 @@ def _retrieval(args: argparse.Namespace) -> int:
     from humantouch.knowledge import index_for, load_articles
 
     engine = Engine.load(args.playbook, args.profile)
-    index = index_for(load_articles(args.knowledge), engine.encoders[0], engine.playbook.thresholds)
+    index = index_for(
+        load_articles(args.knowledge), engine.encoders[0], engine.playbook.thresholds, engine.spec.max_embed_chars
+    )
     questions = load_questions(args.eval_set)
     report: dict[str, Any] = {"profile": args.profile}
     if args.calibrate:
@@ -124,7 +126,9 @@ def _conversations(args: argparse.Namespace) -> int:
     from humantouch.knowledge import index_for, load_articles
 
     engine = Engine.load(args.playbook, args.profile)
-    index = index_for(load_articles(args.knowledge), engine.encoders[0], engine.playbook.thresholds)
+    index = index_for(
+        load_articles(args.knowledge), engine.encoders[0], engine.playbook.thresholds, engine.spec.max_embed_chars
+    )
     report = evaluate(lambda: engine, index, load_conversations(args.eval_set))
     if not args.json:
         report.pop("cases")  # --json adds every conversation turn by turn

@@ -137,7 +137,12 @@ def service_from(settings: Settings, db: Database, engine: Engine, triager: Tria
         webhook_targets=(settings.webhook_url,) if settings.webhook_url else (),
         feedback=FeedbackConfig.from_settings(settings),
         data_keys=data_key_ring(settings),
-        knowledge=index_for(load_articles(settings.knowledge), engine.encoders[0], engine.playbook.thresholds),
+        knowledge=index_for(
+            load_articles(settings.knowledge),
+            engine.encoders[0],
+            engine.playbook.thresholds,
+            engine.spec.max_embed_chars,
+        ),
         briefing_language=settings.briefing_language,
     )
 
