@@ -91,6 +91,21 @@ class RunStats:
     lost_claims: int = 0
 
 
+def poll_until(stop: threading.Event, run_once: Callable[[], RunStats], config: WorkerConfig, label: str) -> None:
+    """A leased-claim worker's loop: drain while full batches come, wait between polls, and keep
+    going after a failed run (a database hiccup), whose traceback is logged."""
+    log.info("%s started", label)
+    while not stop.is_set():
+        try:
+            stats = run_once()
+        except Exception:
+            log.exception("%s: run failed, retrying", label)
+            stop.wait(config.poll_seconds)
+            continue
+        if stats.claimed < config.batch_size:
+            stop.wait(config.poll_seconds)
+
+
 class Worker:
     def __init__(
         self,
@@ -130,16 +145,7 @@ class Worker:
         return stats
 
     def run_forever(self, stop: threading.Event) -> None:
-        log.info("webhook worker %s started", self.name)
-        while not stop.is_set():
-            try:
-                stats = self.run_once()
-            except Exception:  # keep draining after a database hiccup; the traceback is logged
-                log.exception("webhook worker %s: run failed, retrying", self.name)
-                stop.wait(self.config.poll_seconds)
-                continue
-            if stats.claimed < self.config.batch_size:
-                stop.wait(self.config.poll_seconds)
+        poll_until(stop, self.run_once, self.config, f"webhook worker {self.name}")
         self.close()
 
     def _deliver(self, item: OutboxItem, event: Event, stats: RunStats) -> None:

@@ -177,12 +177,15 @@ class ChatwootChannel:
             "replayed": received.replayed,
         }
 
+    def _known(self, svc: Service, account_id: int, conversation_id: int) -> str | None:
+        """The humantouch conversation threaded to this Chatwoot conversation, if there is one."""
+        with svc.db.read() as session:
+            return outbound.find_conversation(session, self.name, [thread_key(account_id, conversation_id)])
+
     def _person_replied(self, svc: Service, doc: dict[str, Any]) -> dict[str, Any]:
         """A Chatwoot agent answered the customer: the humantouch bot steps back for good."""
         where = "message_created"
-        key = thread_key(_id(doc, "account", "id", where=where), _id(doc, "conversation", "id", where=where))
-        with svc.db.read() as session:
-            found = outbound.find_conversation(session, self.name, [key])
+        found = self._known(svc, _id(doc, "account", "id", where=where), _id(doc, "conversation", "id", where=where))
         if found is None:
             reason = "a person's reply in a conversation humantouch does not know"
             return {"accepted": False, "event": doc["event"], "reason": reason}
@@ -201,11 +204,8 @@ class ChatwootChannel:
         if status != "resolved":
             return {"accepted": False, "event": doc["event"], "reason": f"status {status}: nothing to do"}
         where = "conversation_status_changed"
-        key = thread_key(
-            _id(doc, "account", "id", where=where) if doc.get("account") else _account(doc), _id(doc, "id", where=where)
-        )
-        with svc.db.read() as session:
-            found = outbound.find_conversation(session, self.name, [key])
+        account = _id(doc, "account", "id", where=where) if doc.get("account") else _account(doc)
+        found = self._known(svc, account, _id(doc, "id", where=where))
         if found is None:
             return {"accepted": False, "event": doc["event"], "reason": "not a conversation humantouch knows"}
         try:

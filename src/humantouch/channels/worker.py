@@ -22,7 +22,7 @@ from humantouch.errors import DeliveryError
 from humantouch.service import outbound
 from humantouch.storage import Database, utcnow
 from humantouch.storage.tables import ChannelDelivery
-from humantouch.webhooks import RunStats, WorkerConfig, backoff_delay
+from humantouch.webhooks import RunStats, WorkerConfig, backoff_delay, poll_until
 
 log = logging.getLogger("humantouch.channels")
 
@@ -59,16 +59,7 @@ class DeliveryWorker:
         return stats
 
     def run_forever(self, stop: threading.Event) -> None:
-        log.info("channel delivery worker %s started", self.name)
-        while not stop.is_set():
-            try:
-                stats = self.run_once()
-            except Exception:  # keep draining after a database hiccup; the traceback is logged
-                log.exception("channel delivery worker %s: run failed, retrying", self.name)
-                stop.wait(self.config.poll_seconds)
-                continue
-            if stats.claimed < self.config.batch_size:
-                stop.wait(self.config.poll_seconds)
+        poll_until(stop, self.run_once, self.config, f"channel delivery worker {self.name}")
 
     def _deliver(self, row: ChannelDelivery, stats: RunStats) -> None:
         with self.db.read() as session:

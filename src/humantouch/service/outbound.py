@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from humantouch.channels import Outbound
 from humantouch.service import views
+from humantouch.storage import repository as repo
 from humantouch.storage.tables import (
     ChannelDelivery,
     ChannelThread,
@@ -116,27 +117,8 @@ def latest_thread(session: Session, conversation_id: str) -> ChannelThread | Non
 
 
 def claim(session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[ChannelDelivery]:
-    """Claim due deliveries with a conditional update (see repository.claim_outbox)."""
-    due = (
-        ChannelDelivery.status == "pending",
-        ChannelDelivery.next_attempt_at <= now,
-        or_(ChannelDelivery.lease_until.is_(None), ChannelDelivery.lease_until < now),
-    )
-    candidates = (
-        select(ChannelDelivery.id)
-        .where(*due)
-        .order_by(ChannelDelivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids = list(
-        session.scalars(
-            update(ChannelDelivery)
-            .where(ChannelDelivery.id.in_(candidates.scalar_subquery()), *due)
-            .values(lease_until=now + lease, claimed_by=worker, attempts=ChannelDelivery.attempts + 1)
-            .returning(ChannelDelivery.id)
-        ).all()
-    )
+    """Claim due deliveries with a lease (repository.claim_leased, shared with the webhook outbox)."""
+    ids = repo.claim_leased(session, ChannelDelivery, worker=worker, now=now, lease=lease, limit=limit)
     if not ids:
         return []
     return list(
@@ -163,23 +145,14 @@ def finish(
     progress: Sequence[str] = (),
 ) -> bool:
     """Record the outcome; only the worker that holds the claim may. False if the claim was lost."""
-    values: dict[str, Any] = {"lease_until": None, "claimed_by": None, "channel": channel, "progress": list(progress)}
+    values: dict[str, Any] = {"channel": channel, "progress": list(progress)}
     if status == "pending":
         values.update(next_attempt_at=retry_at, last_error=error)
     else:
         values.update(status=status, last_error=error, external_id=external_id)
         if status in ("sent", "skipped"):
             values["sent_at"] = now
-    result = session.execute(
-        update(ChannelDelivery)
-        .where(
-            ChannelDelivery.id == delivery_id,
-            ChannelDelivery.claimed_by == worker,
-            ChannelDelivery.status == "pending",
-        )
-        .values(**values)
-    )
-    return bool(getattr(result, "rowcount", 0))
+    return repo.release_leased(session, ChannelDelivery, delivery_id, worker, values)
 
 
 def outbound(session: Session, row: ChannelDelivery, note: str | None = None) -> tuple[str, Outbound] | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from humantouch.storage.tables import (
     Agent,
     ApiKey,
+    ChannelDelivery,
     Conversation,
     Customer,
     Event,
@@ -220,30 +221,50 @@ def append_event(
     return event
 
 
-def claim_outbox(
-    session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int
-) -> list[tuple[OutboxItem, Event]]:
-    """Claim due deliveries with a conditional update; SKIP LOCKED keeps PostgreSQL workers apart.
+# Tables whose rows workers claim with a lease: the webhook outbox and the channel deliveries.
+Leased = type[OutboxItem] | type[ChannelDelivery]
+
+
+def claim_leased(
+    session: Session, table: Leased, *, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """Claim due rows with a conditional update; SKIP LOCKED keeps PostgreSQL workers apart.
 
     A claimed row carries a lease; if the worker dies before it marks the row, the lease runs out
     and the next claim picks the row up again, so a crash between claim and send loses nothing.
     """
     due = (
-        OutboxItem.status == "pending",
-        OutboxItem.next_attempt_at <= now,
-        or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until < now),
+        table.status == "pending",
+        table.next_attempt_at <= now,
+        or_(table.lease_until.is_(None), table.lease_until < now),
     )
-    candidates = (
-        select(OutboxItem.id).where(*due).order_by(OutboxItem.id).limit(limit).with_for_update(skip_locked=True)
-    )
-    ids = list(
+    candidates = select(table.id).where(*due).order_by(table.id).limit(limit).with_for_update(skip_locked=True)
+    return list(
         session.scalars(
-            update(OutboxItem)
-            .where(OutboxItem.id.in_(candidates.scalar_subquery()), *due)
-            .values(lease_until=now + lease, claimed_by=worker, attempts=OutboxItem.attempts + 1)
-            .returning(OutboxItem.id)
+            update(table)
+            .where(table.id.in_(candidates.scalar_subquery()), *due)
+            .values(lease_until=now + lease, claimed_by=worker, attempts=table.attempts + 1)
+            .returning(table.id)
         ).all()
     )
+
+
+def release_leased(session: Session, table: Leased, row_id: int, worker: str, values: dict[str, Any]) -> bool:
+    """Record the outcome and drop the lease; only the worker that holds the claim may.
+    False if the claim was lost (the lease ran out and another worker took the row)."""
+    result = session.execute(
+        update(table)
+        .where(table.id == row_id, table.claimed_by == worker, table.status == "pending")
+        .values(lease_until=None, claimed_by=None, **values)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def claim_outbox(
+    session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[tuple[OutboxItem, Event]]:
+    """Claim due webhook deliveries (claim_leased) with their events."""
+    ids = claim_leased(session, OutboxItem, worker=worker, now=now, lease=lease, limit=limit)
     if not ids:
         return []
     rows = session.execute(
@@ -267,19 +288,14 @@ def finish_delivery(
     retry_at: datetime | None = None,
 ) -> bool:
     """Record the outcome; only the worker that holds the claim may. False if the claim was lost."""
-    values: dict[str, Any] = {"lease_until": None, "claimed_by": None}
+    values: dict[str, Any] = {}
     if sent:
         values.update(status="sent", sent_at=now, last_error=None)
     elif retry_at is None:
         values.update(status="dead", last_error=error)
     else:
         values.update(next_attempt_at=retry_at, last_error=error)
-    result = session.execute(
-        update(OutboxItem)
-        .where(OutboxItem.id == item_id, OutboxItem.claimed_by == worker, OutboxItem.status == "pending")
-        .values(**values)
-    )
-    return bool(getattr(result, "rowcount", 0))
+    return release_leased(session, OutboxItem, item_id, worker, values)
 
 
 def heartbeat(session: Session, name: str, now: datetime) -> None:
