@@ -212,8 +212,9 @@ class CachedEncoder:
         the same text in the same request (the knowledge search) does not encode it again."""
         with self._recent_lock:
             for text, vector in zip(texts, vectors, strict=True):
-                self._recent[text_key(text)] = vector
-                self._recent.move_to_end(text_key(text))
+                key = text_key(text)
+                self._recent[key] = vector
+                self._recent.move_to_end(key)
             while len(self._recent) > RECENT_VECTORS:
                 self._recent.popitem(last=False)
 
