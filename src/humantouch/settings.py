@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     purge_interval_minutes: float = Field(default=60.0, gt=0)
     rate_limit_per_minute: float = Field(default=60.0, gt=0)
     rate_limit_burst: int = Field(default=20, ge=1)
+    console_lockout_attempts: int = Field(default=5, ge=1)
+    console_lockout_minutes: float = Field(default=15.0, gt=0)
+    console_sign_in_per_minute: float = Field(default=10.0, gt=0)
+    console_sign_in_burst: int = Field(default=10, ge=1)
     knowledge: str | None = None
     briefing_language: Literal["nl", "en"] = "nl"
 

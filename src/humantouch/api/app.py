@@ -15,6 +15,7 @@ from humantouch.api.routes import agents, conversations, customers, health, mess
 from humantouch.api.routes import channels as channel_routes
 from humantouch.api.security import SecurityHeaders
 from humantouch.channels import Channel
+from humantouch.console.accounts import SignInPolicy
 from humantouch.service import Service
 
 DEFAULT_MAX_REQUEST_BYTES = 65_536
@@ -28,6 +29,7 @@ def create_app(
     channels: Mapping[str, Channel] | None = None,
     path_limits: Mapping[str, int] | None = None,
     rate_limit: Limit = DEFAULT_LIMIT,
+    sign_in: SignInPolicy | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,7 +56,7 @@ def create_app(
 
     v1.include_router(feedback.router)
     app.include_router(v1)
-    console.install(app, svc)
+    console.install(app, svc, sign_in)
     from humantouch.feedback import web as survey_page
 
     app.include_router(survey_page.router)

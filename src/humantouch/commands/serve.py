@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
+from humantouch.console.accounts import SignInPolicy
 from humantouch.models import PROFILES
 from humantouch.settings import Settings, load_settings
 
@@ -113,6 +114,12 @@ def build(settings: Settings) -> Built:
         channels=channels.from_settings(settings),
         path_limits=channel_path_limits(settings),
         rate_limit=Limit(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        sign_in=SignInPolicy(
+            lockout_attempts=settings.console_lockout_attempts,
+            lockout_minutes=settings.console_lockout_minutes,
+            per_minute=settings.console_sign_in_per_minute,
+            burst=settings.console_sign_in_burst,
+        ),
     )
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",

@@ -11,11 +11,12 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from humantouch.console import leads, pages, web
+from humantouch.console.accounts import SignInPolicy
 from humantouch.service.context import Service
 
 
-def install(app: FastAPI, svc: Service) -> None:
-    app.state.console = web.Console(svc=svc, templates=web.environment())
+def install(app: FastAPI, svc: Service, sign_in: SignInPolicy | None = None) -> None:
+    app.state.console = web.Console(svc=svc, templates=web.environment(), sign_in=sign_in or SignInPolicy())
     router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
     router.add_api_route("/static/{name}", static, methods=["GET"])
     router.include_router(pages.router)

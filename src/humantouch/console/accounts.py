@@ -3,6 +3,12 @@
 A session is a random token in an HttpOnly cookie; the table keeps only its SHA-256, so a
 leaked database does not sign anybody in. Each session carries its own CSRF token, which
 every form posts back. Signing out deletes the row, so a copied cookie dies with it.
+
+Guessing passwords is slowed twice: the sign-in page throttles each client address (an
+in-process token bucket, see `SignInPolicy`), and an account that sees `lockout_attempts`
+wrong passwords in a row refuses every password, the right one too, for `lockout_minutes`.
+The count lives in the database, so it holds across API processes; a success resets it and
+setting a new password (`humantouch agents set-password`) lifts a lock at once.
 """
 
 from __future__ import annotations
@@ -11,12 +17,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from humantouch.errors import AuthError, InputError, NotFoundError
 from humantouch.service import events
@@ -28,6 +34,30 @@ SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
+
+
+@dataclass(frozen=True, slots=True)
+class SignInPolicy:
+    """How hard the sign-in page makes password guessing (settings `console_lockout_*`, `console_sign_in_*`)."""
+
+    lockout_attempts: int = 5
+    lockout_minutes: float = 15.0
+    per_minute: float = 10.0  # sign-in attempts per client address, refilled continuously
+    burst: int = 10
+
+
+class SignInLockedError(AuthError):
+    """Too many wrong passwords in a row: the account refuses sign-ins until `until`."""
+
+    code = "HT-AUTH-LOCKED"
+
+    def __init__(self, until: datetime, now: datetime) -> None:
+        self.until = until
+        self.minutes = max(1, int((until - now).total_seconds() + 59) // 60)
+        super().__init__(
+            "too many wrong passwords for this account",
+            hint=f"try again in {self.minutes} min, or ask an admin to set a new password",
+        )
 
 
 @cache
@@ -85,26 +115,37 @@ def set_password(
         if role is not None:
             agent.role = role
         agent.password_hash = _hasher.hash(password)
+        agent.failed_sign_ins = 0
+        agent.locked_until = None  # a new password lifts a lock-out
         # A new password ends every open session of that person.
         session.execute(delete(ConsoleSession).where(ConsoleSession.agent_id == agent.id))
         events.record(svc, session, "agent.password_set", {"agent_id": agent.id, "role": agent.role}, actor=actor.label)
 
 
-def sign_in(svc: Service, email: str, password: str) -> str:
-    """Check the password and open a session; returns the token for the cookie."""
+def sign_in(svc: Service, email: str, password: str, policy: SignInPolicy = SignInPolicy()) -> str:
+    """Check the password and open a session; returns the token for the cookie.
+
+    Raises AuthError for a wrong e-mail or password (the same message for both) and
+    SignInLockedError while the account is locked after too many wrong passwords.
+    """
     wrong = AuthError("wrong e-mail or password", code="HT-AUTH-PASSWORD")
     with svc.db.read() as session:
         agent = session.scalars(select(Agent).where(Agent.email == email.strip().lower())).first()
         stored = agent.password_hash if agent is not None and agent.active else None
         agent_id = agent.id if agent is not None else ""
+        locked_until = agent.locked_until if agent is not None else None
+    now = svc.clock()
+    if stored is not None and locked_until is not None and locked_until > now:
+        raise SignInLockedError(locked_until, now)
     try:
         _hasher.verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
+        if stored is not None:
+            _count_failure(svc, agent_id, policy)
         raise wrong from None
     if stored is None:
         raise wrong
     token = secrets.token_urlsafe(32)
-    now = svc.clock()
     with svc.db.write() as session:
         session.add(
             ConsoleSession(
@@ -117,9 +158,32 @@ def sign_in(svc: Service, email: str, password: str) -> str:
         )
         session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
         row = session.get(Agent, agent_id)
-        if row is not None and _hasher.check_needs_rehash(stored):
-            row.password_hash = _hasher.hash(password)
+        if row is not None:
+            row.failed_sign_ins = 0
+            row.locked_until = None
+            if _hasher.check_needs_rehash(stored):
+                row.password_hash = _hasher.hash(password)
     return token
+
+
+def _count_failure(svc: Service, agent_id: str, policy: SignInPolicy) -> None:
+    """One more wrong password in a row; at `lockout_attempts` the account locks and the count restarts."""
+    now = svc.clock()
+    with svc.db.write() as session:
+        # One UPDATE adds one, so two processes counting at once both count.
+        session.execute(update(Agent).where(Agent.id == agent_id).values(failed_sign_ins=Agent.failed_sign_ins + 1))
+        agent = session.get(Agent, agent_id)
+        if agent is None or agent.failed_sign_ins < policy.lockout_attempts:
+            return
+        agent.failed_sign_ins = 0
+        agent.locked_until = now + timedelta(minutes=policy.lockout_minutes)
+        events.record(
+            svc,
+            session,
+            "agent.locked",
+            {"agent_id": agent_id, "failed_sign_ins": policy.lockout_attempts, "minutes": policy.lockout_minutes},
+            actor="console",
+        )
 
 
 def person(svc: Service, token: str | None) -> Person | None:

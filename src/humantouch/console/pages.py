@@ -4,6 +4,7 @@ success redirects back (post/redirect/get), a refused action shows the page agai
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from fastapi.responses import Response
 
 from humantouch import bot
 from humantouch.api.errors import status_for
+from humantouch.api.ratelimit import Limit, client_key, limiter_for
 from humantouch.console import accounts, queries
 from humantouch.console.accounts import Person
 from humantouch.console.web import (
@@ -65,10 +67,20 @@ async def login(request: Request) -> Response:
     target = safe_next(form.get("next"))
     if not accounts.csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
         return _login_page(request, target, "login.expired", 400)
+    policy = console(request).sign_in
+    wait = limiter_for(request, "console_sign_in", Limit(policy.per_minute, policy.burst)).check(client_key(request))
+    if wait > 0:
+        response = _login_page(request, target, "login.throttled", 429)
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return response
     try:
         token = await run_in_threadpool(
-            accounts.sign_in, console(request).svc, form.get("email", ""), form.get("password", "")
+            accounts.sign_in, console(request).svc, form.get("email", ""), form.get("password", ""), policy
         )
+    except accounts.SignInLockedError as locked:
+        response = _login_page(request, target, "login.locked", 429)
+        response.headers["Retry-After"] = str(locked.minutes * 60)
+        return response
     except AuthError:
         return _login_page(request, target, "login.wrong", 401)
     response = redirect(target)

@@ -6,7 +6,7 @@ page, a 403 page); one exception handler turns it into that response.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from humantouch.console import accounts, i18n
-from humantouch.console.accounts import Person
+from humantouch.console.accounts import Person, SignInPolicy
 from humantouch.service.context import Service
 
 SESSION_COOKIE = "ht_session"
@@ -46,6 +46,7 @@ class PageExit(Exception):
 class Console:
     svc: Service
     templates: jinja2.Environment
+    sign_in: SignInPolicy = field(default_factory=SignInPolicy)
 
 
 def environment() -> jinja2.Environment:

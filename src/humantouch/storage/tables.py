@@ -120,6 +120,10 @@ class Agent(Base):
     email: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="agent", server_default="agent")
+    # Brute-force protection (migration 0007_sign_in_lockout): failed sign-ins since the last
+    # success, and until when the account refuses every password after too many of them.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Conversation(Base):
