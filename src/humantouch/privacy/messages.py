@@ -8,6 +8,7 @@ and leaves an audit entry in the same transaction.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from humantouch.bot.dialogue import State
 from humantouch.bot.facts import SPAN_TYPES
 from humantouch.entities import extract
 from humantouch.errors import ForbiddenError, NotFoundError
@@ -50,8 +52,8 @@ def fact_masks(facts: Iterable[tuple[str, str]], policy: StoragePolicy, language
 
     The bot reads facts from the original text, so it knows the raw values (an IBAN in an intake);
     wherever they are shown or sent (the handoff briefing, its webhook, the bot's own replies) they
-    are masked like the message they came from. The raw value stays only in the bot's working
-    state (`bot_states`), which is never shown and goes with the message text's retention.
+    are masked like the message they came from, and so are they in the bot's stored working state
+    (`bot_states`, see `masked_state`): the raw value lives only for the turn that read it.
     """
     masked = set(policy.mask)
     out: dict[str, str] = {}
@@ -71,6 +73,18 @@ def mask_known(text: str, masks: dict[str, str]) -> str:
     for value in sorted(masks, key=len, reverse=True):
         text = text.replace(value, masks[value])
     return text
+
+
+def masked_state(state: State, masks: dict[str, str]) -> State:
+    """The bot's state as stored: every collected fact's value with the raw values of `masks` replaced.
+
+    An IBAN collected in an intake is kept as its placeholder; a description keeps its words with a
+    phone number in it masked; a policy number (a type the playbook does not mask) stays as given.
+    """
+    if not masks:
+        return state
+    facts = tuple(dataclasses.replace(f, value=mask_known(f.value, masks)) for f in state.facts)
+    return dataclasses.replace(state, facts=facts)
 
 
 def aad(message_id: int) -> str:

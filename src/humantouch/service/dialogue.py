@@ -135,7 +135,12 @@ def converse(
     if row is None:
         row = BotState(conversation_id=conversation.id, customer_id=customer.id, state={}, updated_at=now)
         session.add(row)
-    row.state = step.state.to_dict()
+    # The raw value of a collected fact is needed only in this turn (the reply guard below); the
+    # stored working state keeps it masked like the message it came from (docs/privacy.md).
+    masks = privacy_messages.fact_masks(
+        ((f.fact, f.value) for f in step.state.facts), playbook.storage, step.state.language
+    )
+    row.state = privacy_messages.masked_state(step.state, masks).to_dict()
     row.updated_at = now
     if step.state.intent is not None:
         # The topic as the bot followed it: an answer to its question ("op de A28") is no new topic.
@@ -145,9 +150,6 @@ def converse(
         return Said(step, None)
     # The templates never quote a collected value; should one ever do, the stored (and so the
     # delivered) reply holds the placeholder, not the customer's IBAN (docs/privacy.md).
-    masks = privacy_messages.fact_masks(
-        ((f.fact, f.value) for f in step.state.facts), playbook.storage, step.state.language
-    )
     reply = Message(
         conversation_id=conversation.id,
         customer_id=customer.id,
