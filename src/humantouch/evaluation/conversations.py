@@ -9,8 +9,10 @@ fresh SQLite database, and the bot's state, replies and briefing are checked aga
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -21,9 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from humantouch.entities import extract, parse_number
-from humantouch.errors import InputError
+from humantouch.errors import InputError, NotFoundError
 from humantouch.knowledge import KnowledgeIndex
 from humantouch.migrations import upgrade
+from humantouch.playbook import StoragePolicy
+from humantouch.privacy.crypto import KeyRing
+from humantouch.privacy.messages import fact_masks, mask_known, read_original
 from humantouch.service import Actor, Service, customers
 from humantouch.service.briefing import for_conversation
 from humantouch.service.inbound import InboundMessage, receive
@@ -200,12 +205,30 @@ def replay(svc: Service, case: dict[str, Any]) -> dict[str, Any]:
         if out["conversation"]["status"] == "resolved":
             break
     assert conversation_id is not None
+    state = _state(svc, conversation_id)
     return {
         "conversation_id": conversation_id,
         "turns": turns,
-        "state": _state(svc, conversation_id),
+        "state": state,
         "briefing": for_conversation(svc, conversation_id),
+        "originals": _originals(svc, state),
     }
+
+
+def _originals(svc: Service, state: dict[str, Any]) -> dict[int, str]:
+    """The original text of each message a fact was taken from (kept when something was masked).
+
+    The bot's stored state holds masked types masked (an IBAN as [IBAN], docs/privacy.md); the check
+    of such a fact reads the message it came from, as a supervisor would.
+    """
+    out: dict[int, str] = {}
+    for fact in state.get("facts", []):
+        mid = fact.get("message_id")
+        if mid is None or mid in out or svc.data_keys is None:
+            continue
+        with contextlib.suppress(NotFoundError):  # nothing was masked in that message
+            out[int(mid)] = str(read_original(svc, EVALUATOR, int(mid))["text"])
+    return out
 
 
 # ---------------------------------------------------------------- judging one conversation
@@ -225,6 +248,36 @@ def _form_ok(case: dict[str, Any], replies: Sequence[str]) -> bool | None:
     return (formal and not informal) if want == "u" else (informal and not formal)
 
 
+def _masked_facts(case: dict[str, Any], run: dict[str, Any]) -> dict[str, Callable[[str], bool]]:
+    """For each fact stored masked: does an expected value match it?
+
+    It matches when masking the expected value gives what is stored, and the message the fact was
+    taken from says the expected value (so the right IBAN, not just an IBAN).
+    """
+    policy = StoragePolicy()
+    out: dict[str, Callable[[str], bool]] = {}
+    for f in run["state"].get("facts", []):
+        original = run.get("originals", {}).get(f.get("message_id"))
+        if original is None:
+            continue
+        name, stored = str(f["fact"]), str(f["value"])
+
+        def matches(expected: str, name: str = name, stored: str = stored, original: str = original) -> bool:
+            as_stored = mask_known(expected, fact_masks([(name, expected)], policy, None))
+            squeeze = re.compile(r"\s")
+            said = squeeze.sub("", original).lower()
+            return _placeholders_equal(as_stored, stored) and squeeze.sub("", expected).lower() in said
+
+        out[name] = matches
+    return out
+
+
+def _placeholders_equal(a: str, b: str) -> bool:
+    """Equal up to the placeholder's language ([IBAN] is the same in both; [TELEFOON] / [PHONE])."""
+    norm = re.compile(r"\[[A-Z_-]+\]")
+    return norm.sub("[X]", a).lower() == norm.sub("[X]", b).lower()
+
+
 def _facts_ok(case: dict[str, Any], run: dict[str, Any]) -> tuple[bool, list[str]]:
     expected: dict[str, str] = case["expect"].get("facts") or {}
     brief = run["briefing"] or {}
@@ -234,9 +287,12 @@ def _facts_ok(case: dict[str, Any], run: dict[str, Any]) -> tuple[bool, list[str
         collected.setdefault(c["fact"], str(c["value"]))
     quoted = " ".join([*brief.get("summary", []), *case["turns"]])
     wrong = []
+    masked = _masked_facts(case, run)
     for fact, value in expected.items():
         got = collected.get(fact)
         if got is not None and same_value(fact, str(value), got):
+            continue
+        if fact in masked and masked[fact](str(value)):
             continue
         if case["expect"]["outcome"] == "human_now" and fact in FREE_TEXT and str(value).lower() in quoted.lower():
             continue
@@ -364,7 +420,10 @@ def evaluate(
             shutil.copy(template, path)
             db = Database(f"sqlite:///{path}")
             try:
-                svc = Service(db=db, engine=engine, knowledge=knowledge)
+                # A throwaway data key, so the originals of masked messages are kept (see _originals).
+                svc = Service(
+                    db=db, engine=engine, knowledge=knowledge, data_keys=KeyRing([("eval", secrets.token_bytes(32))])
+                )
                 run = replay(svc, case)
             finally:
                 db.dispose()
