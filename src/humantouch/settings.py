@@ -12,8 +12,9 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from humantouch.errors import ConfigError
@@ -98,8 +99,18 @@ class Settings(BaseSettings):
     console_lockout_minutes: float = Field(default=15.0, gt=0)
     console_sign_in_per_minute: float = Field(default=10.0, gt=0)
     console_sign_in_burst: int = Field(default=10, ge=1)
+    console_timezone: str = "Europe/Amsterdam"
     knowledge: str | None = None
     briefing_language: Literal["nl", "en"] = "nl"
+
+    @field_validator("console_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Amsterdam") from None
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -30,6 +30,7 @@ def create_app(
     path_limits: Mapping[str, int] | None = None,
     rate_limit: Limit = DEFAULT_LIMIT,
     sign_in: SignInPolicy | None = None,
+    console_timezone: str = "Europe/Amsterdam",
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,7 +57,7 @@ def create_app(
 
     v1.include_router(feedback.router)
     app.include_router(v1)
-    console.install(app, svc, sign_in)
+    console.install(app, svc, sign_in, console_timezone)
     from humantouch.feedback import web as survey_page
 
     app.include_router(survey_page.router)

@@ -120,6 +120,7 @@ def build(settings: Settings) -> Built:
             per_minute=settings.console_sign_in_per_minute,
             burst=settings.console_sign_in_burst,
         ),
+        console_timezone=settings.console_timezone,
     )
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",

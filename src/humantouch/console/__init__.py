@@ -7,6 +7,8 @@ build step: the pages work on the contact centre's own network, and without Java
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
@@ -15,8 +17,11 @@ from humantouch.console.accounts import SignInPolicy
 from humantouch.service.context import Service
 
 
-def install(app: FastAPI, svc: Service, sign_in: SignInPolicy | None = None) -> None:
-    app.state.console = web.Console(svc=svc, templates=web.environment(), sign_in=sign_in or SignInPolicy())
+def install(app: FastAPI, svc: Service, sign_in: SignInPolicy | None = None, zone: str = web.DEFAULT_ZONE) -> None:
+    tz = ZoneInfo(zone)
+    app.state.console = web.Console(
+        svc=svc, templates=web.environment(tz), sign_in=sign_in or SignInPolicy(), zone=tz
+    )
     router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
     router.add_api_route("/static/{name}", static, methods=["GET"])
     router.include_router(pages.router)

@@ -4,11 +4,12 @@ success redirects back (post/redirect/get), a refused action shows the page agai
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -25,6 +26,7 @@ from humantouch.console.web import (
     SESSION_COOKIE,
     PageExit,
     console,
+    local_to_utc,
     posted,
     redirect,
     render,
@@ -39,6 +41,7 @@ from humantouch.service.context import Service
 
 router = APIRouter()
 
+UTC_ZONE = ZoneInfo("UTC")
 CHANNELS = ("chat", "email", "whatsapp", "phone", "sms", "social", "webchat", "webhook")
 RESOLUTION_CODES = ("answered", "solved", "refund", "replacement", "escalated", "no_reply", "duplicate")
 
@@ -246,9 +249,10 @@ def _resolve(svc: Service, p: Person, cid: str, f: dict[str, str]) -> object:
     return conversations.resolve(svc, p.actor, cid, code)
 
 
-def _callback(svc: Service, p: Person, cid: str, f: dict[str, str]) -> object:
+def _callback(svc: Service, p: Person, cid: str, f: dict[str, str], zone: ZoneInfo = UTC_ZONE) -> object:
+    """A call-back at the time typed in the form, read in the contact centre's zone (console_timezone)."""
     try:
-        due = datetime.fromisoformat(f.get("due_at", "")).replace(tzinfo=UTC)
+        due = local_to_utc(f.get("due_at", ""), zone)
     except ValueError:
         raise InputError("the call-back time is not a date and time", code="HT-IN-CALLBACK") from None
     return queries.schedule_callback(svc, p.actor, cid, due, f.get("note", ""))
@@ -272,7 +276,10 @@ async def conversation_action(request: Request, conversation_id: str, action: st
     svc = console(request).svc
     try:
         keys.require(person.actor, "conversations:act")
-        await run_in_threadpool(ACTIONS[action], svc, person, conversation_id, form)
+        handler = ACTIONS[action]
+        if handler is _callback:
+            handler = functools.partial(_callback, zone=console(request).zone)
+        await run_in_threadpool(handler, svc, person, conversation_id, form)
     except HumantouchError as exc:
         return await _conversation(request, person, conversation_id, error=exc, form=form)
     return redirect(f"{PREFIX}/conversations/{conversation_id}?done={action}")

@@ -6,11 +6,13 @@ page, a 403 page); one exception handler turns it into that response.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import Request
@@ -25,6 +27,7 @@ SESSION_COOKIE = "ht_session"
 LANGUAGE_COOKIE = "ht_lang"
 LOGIN_CSRF_COOKIE = "ht_login_csrf"
 PREFIX = "/console"
+DEFAULT_ZONE = "Europe/Amsterdam"
 
 SECURITY_HEADERS = {
     # Scripts only from our own origin: the page scripts and plotly are files, chart data is JSON.
@@ -47,9 +50,11 @@ class Console:
     svc: Service
     templates: jinja2.Environment
     sign_in: SignInPolicy = field(default_factory=SignInPolicy)
+    # Times are shown, and call-back times read, in the contact centre's zone (setting console_timezone).
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_ZONE))
 
 
-def environment() -> jinja2.Environment:
+def environment(zone: ZoneInfo | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("humantouch.console", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
@@ -57,7 +62,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = _when
+    env.filters["when"] = functools.partial(_when, zone=zone or ZoneInfo(DEFAULT_ZONE))
     env.filters["pct"] = _pct
     env.filters["num"] = _num
     return env
@@ -83,6 +88,7 @@ def render(request: Request, name: str, person: Person | None, *, status: int = 
         path=request.url.path,
         here=_here(request),
         prefix=PREFIX,
+        zone=console(request).zone.key,
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
@@ -134,11 +140,25 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
-def _when(value: str | None) -> str:
+def _when(value: str | datetime | None, zone: ZoneInfo) -> str:
+    """A stored moment (UTC) as the contact centre reads it: '2026-11-25 10:30 CET'."""
     if not value:
         return ""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def local_to_utc(text: str, zone: ZoneInfo) -> datetime:
+    """A time typed in the console (an <input type=datetime-local>, no offset) as a UTC moment.
+
+    Raises ValueError when `text` is no date and time. A time with its own offset keeps it.
+    """
+    moment = datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
 
 
 def _pct(value: float | None) -> str:
