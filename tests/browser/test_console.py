@@ -91,7 +91,7 @@ def test_conversation_briefing_reply_override_resolve_callback(page: Any, server
     assert "beside the machine's" in page.get_by_role("status").inner_text()
     assert "a person should keep this one" in page.locator("section", has_text="Route changes").inner_text()
 
-    page.get_by_label("When (UTC)").fill("2099-01-02T09:30")
+    page.get_by_label("When (time zone Europe/Amsterdam)").fill("2099-01-02T09:30")
     page.get_by_label("Note").fill("Call about the policy")
     page.get_by_role("button", name="Schedule").click()
     assert "call-back was scheduled" in page.get_by_role("status").inner_text()
