@@ -120,18 +120,17 @@ def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
 
 def _contact(svc: Service, session: Session, msg: InboundMessage, kind: str, value: str) -> Contact:
     """What the engine should know beside the text: the customer profile and the conversation so far."""
-    identity = repo.find_identity(session, kind, value)
-    if identity is None:
+    customer = repo.customer_of_identity(session, kind, value)
+    if customer is None:
         return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name))
-    customer = repo.live_customer(session, identity.customer_id)
-    conversation = _conversation_for(session, msg, customer)
-    history = repo.customer_texts(session, conversation.id, HISTORY_MESSAGES) if conversation else []
-    recent = repo.recent_conversation_count(
-        session,
-        customer.id,
-        svc.clock() - RECENT_WINDOW,
-        exclude=conversation.id if conversation else None,
-    )
+    since = svc.clock() - RECENT_WINDOW
+    if msg.conversation_id:
+        conversation = _conversation_for(session, msg, customer)
+        conversation_id = conversation.id if conversation else None
+        recent = repo.recent_conversation_count(session, customer.id, since, exclude=conversation_id)
+    else:
+        conversation_id, recent = repo.open_conversation_and_recent(session, customer.id, msg.channel, since)
+    history = repo.customer_texts(session, conversation_id, HISTORY_MESSAGES) if conversation_id else []
     fa = customer.form_of_address
     return Contact(
         text=msg.text,

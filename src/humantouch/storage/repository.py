@@ -38,6 +38,19 @@ def find_identity(session: Session, kind: str, value: str) -> Identity | None:
     return session.scalars(select(Identity).where(Identity.kind == kind, Identity.value == value)).first()
 
 
+def customer_of_identity(session: Session, kind: str, value: str) -> Customer | None:
+    """The live customer behind (kind, value), unlocked; None if the identity is unknown.
+    One query for find_identity + live_customer (merges are followed only when there is one)."""
+    customer = session.scalars(
+        select(Customer)
+        .join(Identity, Identity.customer_id == Customer.id)
+        .where(Identity.kind == kind, Identity.value == value)
+    ).first()
+    if customer is None or customer.merged_into is None:
+        return customer
+    return live_customer(session, customer.id)
+
+
 def customer_for_identity(session: Session, kind: str, value: str, *, name: str | None = None) -> tuple[Customer, bool]:
     """The customer behind (kind, value), locked, created if new; safe when two transactions race.
 
@@ -111,6 +124,35 @@ def open_conversation(session: Session, customer_id: str, channel: str) -> Conve
         .order_by(Conversation.last_message_at.desc())
         .limit(1)
     ).first()
+
+
+def open_conversation_and_recent(
+    session: Session, customer_id: str, channel: str, since: datetime
+) -> tuple[str | None, int]:
+    """In one query: the id of `open_conversation` and `recent_conversation_count` excluding it."""
+    open_id = (
+        select(Conversation.id)
+        .where(
+            Conversation.customer_id == customer_id,
+            Conversation.channel == channel,
+            Conversation.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Conversation.last_message_at.desc())
+        .limit(1)
+        .cte("open_conversation")
+    )
+    recent = (
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.customer_id == customer_id,
+            Conversation.created_at >= since,
+            Conversation.id.not_in(select(open_id.c.id)),
+        )
+        .scalar_subquery()
+    )
+    row = session.execute(select(select(open_id.c.id).scalar_subquery(), recent)).one()
+    return row[0], int(row[1] or 0)
 
 
 def customer_texts(session: Session, conversation_id: str, limit: int = 10) -> list[str]:
