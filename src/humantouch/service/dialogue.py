@@ -13,9 +13,10 @@ The bot's outcome moves the conversation along the life cycle: intake -> `intake
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import CompoundSelect, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from humantouch.bot.dialogue import Profile, State, Step, Turn, respond
@@ -90,19 +91,23 @@ def load_state(session: Session, conversation_id: str) -> State:
     return State.from_dict(row.state if row is not None else None)
 
 
+@cache
+def _profile_rows() -> CompoundSelect[int, int, str, str]:
+    """Built once: every inbound message runs it (see storage/repository.py on reused statements)."""
+    return union_all(
+        select(literal(0).label("source"), Identity.id, Identity.kind, Identity.value).where(
+            Identity.customer_id == bindparam("customer_id"), Identity.kind.in_(list(PROFILE_FACTS))
+        ),
+        select(literal(1), CustomerFact.id, CustomerFact.fact, CustomerFact.value).where(
+            CustomerFact.customer_id == bindparam("customer_id")
+        ),
+    )
+
+
 def profile_of(session: Session, customer: Customer) -> Profile:
     """The facts known of the customer: identities of PROFILE_FACTS kinds first, then the collected
     facts; the oldest row of a fact wins. One query for both."""
-    rows = session.execute(
-        union_all(
-            select(literal(0).label("source"), Identity.id, Identity.kind, Identity.value).where(
-                Identity.customer_id == customer.id, Identity.kind.in_(list(PROFILE_FACTS))
-            ),
-            select(literal(1), CustomerFact.id, CustomerFact.fact, CustomerFact.value).where(
-                CustomerFact.customer_id == customer.id
-            ),
-        )
-    ).all()
+    rows = session.execute(_profile_rows(), {"customer_id": customer.id}).all()
     known: dict[str, str] = {}
     for source, _, name, value in sorted(rows, key=lambda r: (r[0], r[1])):
         known.setdefault(PROFILE_FACTS[name] if source == 0 else name, value)
