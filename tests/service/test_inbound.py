@@ -134,3 +134,22 @@ def test_a_conversation_of_another_customer_is_refused(svc: Service) -> None:
     a = receive(svc, inbound("hoi", sender="+31611111111")).response
     with pytest.raises(ConflictError):
         receive(svc, inbound("hoi", sender="+31622222222", conversation_id=a["conversation"]["id"]))
+
+
+def test_a_follow_up_message_costs_a_bounded_number_of_statements(svc: Service) -> None:
+    """Guards the statement diet of the inbound flow (docs/benchmarks.md, "Service load"): every statement
+    is a round trip and a pass through the ORM. A new statement here should be a deliberate choice."""
+    from sqlalchemy import event
+
+    receive(svc, inbound("Waar blijft mijn pakket? Bestelnummer 40012345", idempotency_key="s-1"))
+    seen: list[str] = []
+
+    def count_statement(*args: object) -> None:
+        seen.append(str(args[2]).split(None, 1)[0])
+
+    event.listen(svc.db.engine, "before_cursor_execute", count_statement)
+    try:
+        receive(svc, inbound("Hoe lang duurt het nog?", idempotency_key="s-2"))
+    finally:
+        event.remove(svc.db.engine, "before_cursor_execute", count_statement)
+    assert len(seen) <= 19, seen  # 24 before the diet (SQLite; PostgreSQL batches inserts: 15)

@@ -94,6 +94,7 @@ def build(settings: Settings) -> Built:
     from humantouch.api import create_app
     from humantouch.api.ratelimit import Limit
     from humantouch.engine import Engine
+    from humantouch.models import limit_threads
     from humantouch.service.batching import BatchingTriager
     from humantouch.storage import Database
 
@@ -103,6 +104,7 @@ def build(settings: Settings) -> Built:
     # Native thread pools (OpenMP, BLAS) spin while waiting for work; next to many request threads
     # on few cores that spinning cost half the CPU of a request. Batches and processes scale instead.
     threadpool_limits(limits=settings.engine_threads)
+    limit_threads(engine.encoders, settings.engine_threads)  # the USE encoder sets its own per call
     triager = BatchingTriager(
         engine, max_batch=settings.triage_batch_size, max_wait=settings.triage_batch_wait_ms / 1000
     )

@@ -13,9 +13,10 @@ The bot's outcome moves the conversation along the life cycle: intake -> `intake
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, bindparam, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from humantouch.bot.dialogue import Profile, State, Step, Turn, respond
@@ -90,14 +91,26 @@ def load_state(session: Session, conversation_id: str) -> State:
     return State.from_dict(row.state if row is not None else None)
 
 
+@cache
+def _profile_rows() -> CompoundSelect[int, int, str, str]:
+    """Built once: every inbound message runs it (see storage/repository.py on reused statements)."""
+    return union_all(
+        select(literal(0).label("source"), Identity.id, Identity.kind, Identity.value).where(
+            Identity.customer_id == bindparam("customer_id"), Identity.kind.in_(list(PROFILE_FACTS))
+        ),
+        select(literal(1), CustomerFact.id, CustomerFact.fact, CustomerFact.value).where(
+            CustomerFact.customer_id == bindparam("customer_id")
+        ),
+    )
+
+
 def profile_of(session: Session, customer: Customer) -> Profile:
+    """The facts known of the customer: identities of PROFILE_FACTS kinds first, then the collected
+    facts; the oldest row of a fact wins. One query for both."""
+    rows = session.execute(_profile_rows(), {"customer_id": customer.id}).all()
     known: dict[str, str] = {}
-    for identity in session.scalars(select(Identity).where(Identity.customer_id == customer.id)):
-        fact = PROFILE_FACTS.get(identity.kind)
-        if fact is not None and fact not in known:
-            known[fact] = identity.value
-    for row in session.scalars(select(CustomerFact).where(CustomerFact.customer_id == customer.id)):
-        known.setdefault(row.fact, row.value)
+    for source, _, name, value in sorted(rows, key=lambda r: (r[0], r[1])):
+        known.setdefault(PROFILE_FACTS[name] if source == 0 else name, value)
     return Profile(customer.name, customer.language, customer.form_of_address, known)
 
 
@@ -118,7 +131,12 @@ def converse(
     playbook = svc.engine.playbook
     # The bot reads intents' facts and thresholds: the engine's playbook is the full Playbook.
     assert isinstance(playbook, Playbook), "the bot needs the engine's Playbook"
-    row = session.get(BotState, conversation.id)
+    # Neither read depends on the changes this transaction has pending (the conversation's), so they
+    # need not be flushed first; they are written once, with the bot's reply, below. A conversation
+    # that starts with this message (`before` is None) has no bot state yet.
+    with session.no_autoflush:
+        row = session.get(BotState, conversation.id) if before is not None else None
+        profile = profile_of(session, customer)
     state = State.from_dict(row.state if row is not None else None)
     turn = Turn(
         text=text if text is not None else message.text,
@@ -130,7 +148,7 @@ def converse(
         similarity=found.similarity,
         variants=found.variants,
     )
-    step = respond(state, turn, profile_of(session, customer), playbook)
+    step = respond(state, turn, profile, playbook)
     now = svc.clock()
     if row is None:
         row = BotState(conversation_id=conversation.id, customer_id=customer.id, state={}, updated_at=now)

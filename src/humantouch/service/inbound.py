@@ -1,9 +1,9 @@
 """The inbound flow: a customer message from any channel becomes a stored, analysed, routed contact.
 
     normalise sender -> replay? -> read context -> triage (engine, no transaction open)
-      -> ONE write transaction: idempotency row, customer (resolve or create, then lock),
+      -> ONE write transaction: customer (resolve or create, then lock),
          conversation (reference / open one / new), message + triage, conversation state,
-         SLA due, event log, outbox rows -> commit -> the response, stored with the key
+         SLA due, event log, outbox rows, the idempotency row with the response -> commit
 
 Triage runs before the write transaction so no lock is held during model work; the context it
 sees (history, recent contacts) is read just before. Locking the customer row serialises the
@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -73,20 +73,18 @@ def receive(
 
     try:
         with svc.db.write() as session:
-            key_row = None
-            if msg.idempotency_key:
-                # First, so a concurrent request with the same key blocks here (PostgreSQL) or
-                # collides here, before any other work.
-                key_row = IdempotencyKey(
-                    key=msg.idempotency_key, request_hash=digest, response={}, created_at=svc.clock()
-                )
-                session.add(key_row)
-                session.flush()
             response = _store(svc, session, msg, kind, value, triage, found)
             if after_store is not None:
                 after_store(session, response)
-            if key_row is not None:
-                key_row.response = response
+            if msg.idempotency_key:
+                # Inserted with the response, in the same transaction: a concurrent request with
+                # the same key collides here (its whole transaction rolls back) and replays ours.
+                # The same sender's requests queue on the customer lock before that anyway.
+                session.add(
+                    IdempotencyKey(
+                        key=msg.idempotency_key, request_hash=digest, response=response, created_at=svc.clock()
+                    )
+                )
     except IntegrityError as exc:
         if msg.idempotency_key:
             with svc.db.read() as session:
@@ -122,18 +120,17 @@ def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
 
 def _contact(svc: Service, session: Session, msg: InboundMessage, kind: str, value: str) -> Contact:
     """What the engine should know beside the text: the customer profile and the conversation so far."""
-    identity = repo.find_identity(session, kind, value)
-    if identity is None:
+    customer = repo.customer_of_identity(session, kind, value)
+    if customer is None:
         return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name))
-    customer = repo.live_customer(session, identity.customer_id)
-    conversation = _conversation_for(session, msg, customer)
-    history = repo.customer_texts(session, conversation.id, HISTORY_MESSAGES) if conversation else []
-    recent = repo.recent_conversation_count(
-        session,
-        customer.id,
-        svc.clock() - RECENT_WINDOW,
-        exclude=conversation.id if conversation else None,
-    )
+    since = svc.clock() - RECENT_WINDOW
+    if msg.conversation_id:
+        conversation = _conversation_for(session, msg, customer)
+        conversation_id = conversation.id if conversation else None
+        recent = repo.recent_conversation_count(session, customer.id, since, exclude=conversation_id)
+    else:
+        conversation_id, recent = repo.open_conversation_and_recent(session, customer.id, msg.channel, since)
+    history = repo.customer_texts(session, conversation_id, HISTORY_MESSAGES) if conversation_id else []
     fa = customer.form_of_address
     return Contact(
         text=msg.text,
@@ -191,9 +188,13 @@ def _store(
     elif msg.sender_name and not customer.name:
         customer.name = msg.sender_name
 
-    decision, analysis = triage.decision, triage.analysis
+    decision = triage.decision
     conversation = _conversation_for(session, msg, customer)
     before = conversation.status if conversation is not None else None
+    # Personal data is masked before anything is stored; the original only encrypted (humantouch.privacy).
+    stored = privacy_messages.prepare(msg.text, triage, svc.engine.playbook.storage)
+    triage_dict = stored.triage
+    new_conversation = conversation is None
     if conversation is None:
         conversation = Conversation(
             id=new_id("con"),
@@ -210,20 +211,7 @@ def _store(
             last_message_at=now,
         )
         session.add(conversation)
-    else:
-        _escalate(svc, conversation, triage, reopened=before == "resolved")
-    if analysis.intent.name != "unknown" or conversation.intent is None:
-        conversation.intent = analysis.intent.name
-    conversation.language = analysis.language
-    conversation.message_count += 1
-    conversation.last_message_at = now
-    conversation.updated_at = now
-
-    # Personal data is masked before anything is stored; the original only encrypted (humantouch.privacy).
-    stored = privacy_messages.prepare(msg.text, triage, svc.engine.playbook.storage)
-    triage_dict = stored.triage
-    if stored.special:
-        conversation.special_categories = sorted({*(conversation.special_categories or []), *stored.special})
+        _take_in(conversation, triage, stored, now)
     message = Message(
         conversation_id=conversation.id,
         customer_id=customer.id,
@@ -237,7 +225,12 @@ def _store(
         created_at=now,
     )
     session.add(message)
+    # The message id is needed now (its original, the bot's turn, the events). An existing conversation
+    # changes only after this flush, so it is written once, with the bot's changes, not twice.
     session.flush()
+    if not new_conversation:
+        _escalate(svc, conversation, triage, reopened=before == "resolved")
+        _take_in(conversation, triage, stored, now)
     privacy_messages.keep_original(svc, session, message, msg.text, stored)
     said = dialogue.converse(
         svc, session, conversation, customer, message, triage, before, found or dialogue.Found(), text=msg.text
@@ -290,6 +283,19 @@ def _store(
         "customer": {"id": customer.id, "created": created},
         "reply": said.response(),
     }
+
+
+def _take_in(conversation: Conversation, triage: Triage, stored: privacy_messages.Prepared, now: datetime) -> None:
+    """What every customer message changes in its conversation (after `_escalate` for an existing one)."""
+    analysis = triage.analysis
+    if analysis.intent.name != "unknown" or conversation.intent is None:
+        conversation.intent = analysis.intent.name
+    conversation.language = analysis.language
+    conversation.message_count += 1
+    conversation.last_message_at = now
+    conversation.updated_at = now
+    if stored.special:
+        conversation.special_categories = sorted({*(conversation.special_categories or []), *stored.special})
 
 
 def _escalate(svc: Service, conversation: Conversation, triage: Triage, *, reopened: bool) -> None:

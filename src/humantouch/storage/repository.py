@@ -1,15 +1,21 @@
 """Repository functions: every query the service runs, each taking the session it runs in.
 
 The caller owns the transaction (Database.write / Database.read); these functions never commit.
+
+The queries every inbound message or API request runs are built once, with bound parameters
+(`_hot`): SQLAlchemy then reuses the statement's cache key instead of building the statement and
+walking it again on every call, which cost more than running the query on SQLite (about 130 against
+55 microseconds a query).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,12 +36,103 @@ from humantouch.storage.tables import (
 
 OPEN_STATUSES = ("bot", "intake", "waiting_for_agent", "with_agent")
 
+T = TypeVar("T")
+
+
+def _hot(build: Callable[[], T]) -> Callable[[], T]:
+    """A statement built on first use and then reused (see the module docstring)."""
+    return cache(build)
+
+
+@_hot
+def _customer_by_identity() -> Select[Customer]:
+    return (
+        select(Customer)
+        .join(Identity, Identity.customer_id == Customer.id)
+        .where(Identity.kind == bindparam("kind"), Identity.value == bindparam("value"))
+    )
+
+
+@_hot
+def _customer_by_identity_locked() -> Select[Customer]:
+    return _customer_by_identity().with_for_update(of=Customer)
+
+
+@_hot
+def _identity() -> Select[Identity]:
+    return select(Identity).where(Identity.kind == bindparam("kind"), Identity.value == bindparam("value"))
+
+
+@_hot
+def _open_conversation() -> Select[Conversation]:
+    return (
+        select(Conversation)
+        .where(
+            Conversation.customer_id == bindparam("customer_id"),
+            Conversation.channel == bindparam("channel"),
+            Conversation.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Conversation.last_message_at.desc())
+        .limit(1)
+    )
+
+
+@_hot
+def _open_conversation_and_recent() -> Select[str | None, int]:
+    open_id = (
+        select(Conversation.id)
+        .where(
+            Conversation.customer_id == bindparam("customer_id"),
+            Conversation.channel == bindparam("channel"),
+            Conversation.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Conversation.last_message_at.desc())
+        .limit(1)
+        .cte("open_conversation")
+    )
+    recent = (
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.customer_id == bindparam("customer_id"),
+            Conversation.created_at >= bindparam("since"),
+            Conversation.id.not_in(select(open_id.c.id)),
+        )
+        .scalar_subquery()
+    )
+    return select(select(open_id.c.id).scalar_subquery(), recent)
+
+
+@cache
+def _customer_texts(limit: int) -> Select[str]:
+    return (
+        select(Message.text)
+        .where(Message.conversation_id == bindparam("conversation_id"), Message.author == "customer")
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+
+
+@_hot
+def _api_key() -> Select[ApiKey]:
+    return select(ApiKey).where(ApiKey.prefix == bindparam("prefix"))
+
 
 # -- customers and identities --------------------------------------------------------------------
 
 
 def find_identity(session: Session, kind: str, value: str) -> Identity | None:
-    return session.scalars(select(Identity).where(Identity.kind == kind, Identity.value == value)).first()
+    found: Identity | None = session.scalars(_identity(), {"kind": kind, "value": value}).first()
+    return found
+
+
+def customer_of_identity(session: Session, kind: str, value: str) -> Customer | None:
+    """The live customer behind (kind, value), unlocked; None if the identity is unknown.
+    One query for find_identity + live_customer (merges are followed only when there is one)."""
+    customer: Customer | None = session.scalars(_customer_by_identity(), {"kind": kind, "value": value}).first()
+    if customer is None or customer.merged_into is None:
+        return customer
+    return live_customer(session, customer.id)
 
 
 def customer_for_identity(session: Session, kind: str, value: str, *, name: str | None = None) -> tuple[Customer, bool]:
@@ -46,12 +143,7 @@ def customer_for_identity(session: Session, kind: str, value: str, *, name: str 
     wraps the insert, so a unique-key collision with a concurrent transaction rolls back only
     the insert and we read the winner's row instead.
     """
-    found = session.scalars(
-        select(Customer)
-        .join(Identity, Identity.customer_id == Customer.id)
-        .where(Identity.kind == kind, Identity.value == value)
-        .with_for_update(of=Customer)
-    ).first()
+    found: Customer | None = session.scalars(_customer_by_identity_locked(), {"kind": kind, "value": value}).first()
     if found is not None:
         return found, False
     customer = Customer(id=new_id("cus"), name=name, consents={}, form_of_address="unknown")
@@ -101,25 +193,24 @@ def add_identity(session: Session, customer_id: str, kind: str, value: str) -> I
 
 
 def open_conversation(session: Session, customer_id: str, channel: str) -> Conversation | None:
-    return session.scalars(
-        select(Conversation)
-        .where(
-            Conversation.customer_id == customer_id,
-            Conversation.channel == channel,
-            Conversation.status.in_(OPEN_STATUSES),
-        )
-        .order_by(Conversation.last_message_at.desc())
-        .limit(1)
+    found: Conversation | None = session.scalars(
+        _open_conversation(), {"customer_id": customer_id, "channel": channel}
     ).first()
+    return found
+
+
+def open_conversation_and_recent(
+    session: Session, customer_id: str, channel: str, since: datetime
+) -> tuple[str | None, int]:
+    """In one query: the id of `open_conversation` and `recent_conversation_count` excluding it."""
+    row = session.execute(
+        _open_conversation_and_recent(), {"customer_id": customer_id, "channel": channel, "since": since}
+    ).one()
+    return row[0], int(row[1] or 0)
 
 
 def customer_texts(session: Session, conversation_id: str, limit: int = 10) -> list[str]:
-    rows = session.scalars(
-        select(Message.text)
-        .where(Message.conversation_id == conversation_id, Message.author == "customer")
-        .order_by(Message.id.desc())
-        .limit(limit)
-    ).all()
+    rows = session.scalars(_customer_texts(limit), {"conversation_id": conversation_id}).all()
     return list(reversed(rows))
 
 
@@ -314,7 +405,8 @@ def last_worker_seen(session: Session) -> datetime | None:
 
 
 def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
-    return session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    found: ApiKey | None = session.scalars(_api_key(), {"prefix": prefix}).first()
+    return found
 
 
 def agents(session: Session) -> Sequence[Agent]:
