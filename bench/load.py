@@ -87,7 +87,68 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+class RawClient:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams, one connection per simulated client.
+
+    The load generator shares the two cores with the server; httpx spends about as much CPU per request
+    as a third of the server's, so the default client is this one (`--client httpx` runs httpx).
+    """
+
+    def __init__(self, base: str, key: str) -> None:
+        host, _, port = base.removeprefix("http://").partition(":")
+        self.host, self.port = host, int(port)
+        self.head = f"Host: {host}:{port}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, payload: dict[str, Any]) -> int:
+        body = json.dumps(payload).encode()
+        request = f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        for attempt in (1, 2):  # a keep-alive connection the server closed is opened again, once
+            try:
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+                assert self.reader is not None
+                self.writer.write(request)
+                await self.writer.drain()
+                return await self._response(self.reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                await self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _response(reader: asyncio.StreamReader) -> int:
+        status_line = await reader.readline()
+        if not status_line:
+            raise ConnectionResetError("the server closed the connection")
+        status = int(status_line.split()[1])
+        length, chunked = 0, False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+        if chunked:
+            while (size := int((await reader.readline()).strip() or b"0", 16)) > 0:
+                await reader.readexactly(size + 2)
+            await reader.readline()
+        else:
+            await reader.readexactly(length)
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def drive(base: str, key: str, run: str, args: argparse.Namespace) -> dict[str, Any]:
+    if getattr(args, "client", "raw") == "raw":
+        return await drive_raw(base, key, run, args)
     latencies: list[float] = []
     ok: list[str] = []
     errors: dict[str, int] = {}
@@ -128,6 +189,49 @@ async def drive(base: str, key: str, run: str, args: argparse.Namespace) -> dict
     return {"latencies": latencies, "ok": ok, "errors": errors, "elapsed": elapsed}
 
 
+def message(i: int, run: str, customers: int) -> dict[str, Any]:
+    ref = f"{run}-{i}"
+    return {
+        "channel": ("whatsapp", "email", "chat")[i % 3],
+        "sender": {"kind": "phone", "value": f"+3161{(i % customers):07d}"},
+        "text": TEXTS[i % len(TEXTS)].format(n=100000 + i),
+        "external_id": ref,
+        "idempotency_key": ref,
+    }
+
+
+async def drive_raw(base: str, key: str, run: str, args: argparse.Namespace) -> dict[str, Any]:
+    latencies: list[float] = []
+    ok: list[str] = []
+    errors: dict[str, int] = {}
+    counter = iter(range(args.messages))
+    deadline = time.monotonic() + args.seconds
+
+    async def one_client() -> None:
+        client = RawClient(base, key)
+        try:
+            for i in counter:
+                if time.monotonic() > deadline:
+                    return
+                body = message(i, run, args.customers)
+                started = time.perf_counter()
+                try:
+                    status = str(await client.post("/v1/messages", body))
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    status = type(exc).__name__
+                latencies.append((time.perf_counter() - started) * 1000)
+                if status == "201":
+                    ok.append(body["external_id"])
+                else:
+                    errors[status] = errors.get(status, 0) + 1
+        finally:
+            await client.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(args.clients)))
+    return {"latencies": latencies, "ok": ok, "errors": errors, "elapsed": time.perf_counter() - started}
+
+
 def count_back(url: str, run: str, acknowledged: list[str]) -> dict[str, int]:
     db = Database(url, pool_size=1)
     with db.read() as session:
@@ -157,6 +261,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--batch-wait-ms", type=float, help="HUMANTOUCH_TRIAGE_BATCH_WAIT_MS for the server")
     parser.add_argument("--processes", type=int, default=1, help="API processes (serve --processes)")
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="raw: a minimal keep-alive HTTP/1.1 client (light on the shared cores); httpx: httpx.AsyncClient",
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="humantouch-bench-"))
@@ -214,7 +324,9 @@ def main() -> int:
         asyncio.run(drive(base, key, "warmup", warm))
         run = f"run{uuid.uuid4().hex[:8]}"
         cpu_before = cpu_seconds(proc.pid)
+        client_before = time.process_time()
         result = asyncio.run(drive(base, key, run, args))
+        client_cpu = time.process_time() - client_before
         server_cpu = cpu_seconds(proc.pid) - cpu_before
         counts = count_back(run_url, run, result["ok"])
         lat = result["latencies"]
@@ -240,6 +352,9 @@ def main() -> int:
             **counts,
             # CPU the server spent per acknowledged message: steadier than throughput on a shared machine.
             "server_cpu_ms_per_message": round(server_cpu * 1000 / max(len(result["ok"]), 1), 2),
+            "client": args.client,
+            # The load generator's own CPU per message, on the same two cores.
+            "client_cpu_ms_per_message": round(client_cpu * 1000 / max(len(result["ok"]), 1), 2),
             "load_average_1m": round(os.getloadavg()[0], 2),
             "server_startup_s": round(startup, 1),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
