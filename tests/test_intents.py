@@ -52,3 +52,19 @@ def test_emotion_probabilities_equal_predict_proba() -> None:
     want = model.clf.predict_proba(emb)
     for row, ref in zip(got, want, strict=True):
         np.testing.assert_allclose([row[label] for label in model.labels], ref, rtol=1e-6)
+
+
+def test_decision_adds_the_tfidf_terms_in_the_sparse_products_order() -> None:
+    """Bit for bit what `intercept + chars @ w + words @ w + embeddings @ w` gives on scipy's sparse rows."""
+    clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.5,)
+    )
+    texts = [*TEST, *(t for t, _ in TRAIN), "pakket pakket waar waar 😊 İstanbul"]
+    embeddings = clf.featurizer.embed(texts)
+    got = clf._decision(texts, embeddings)
+    assert clf._coef_blocks is not None
+    want = np.tile(np.asarray(clf.svm.intercept_, dtype=np.float64), (len(texts), 1))
+    for block, w in zip(clf.featurizer.tfidf_blocks(texts), clf._coef_blocks[:2], strict=True):
+        want += block @ w
+    want += (embeddings[0].astype(np.float64) * clf.featurizer.embedding_weight) @ clf._coef_blocks[2]
+    assert np.array_equal(got, want)

@@ -25,6 +25,7 @@ from sklearn.svm import LinearSVC
 
 from humantouch.models import CachedEncoder, Matrix
 from humantouch.text import normalize
+from humantouch.tfidf import TfidfRows
 
 # Decision scores of a one-vs-rest SVM live around [-1.5, 1.5]; this scale turns
 # them into a softmax whose top value behaves like a probability on held-out data.
@@ -57,7 +58,7 @@ class Featurizer:
             token_pattern=r"(?u)\b\w+\b",
             dtype=np.float32,
         )
-        self._fast: list[_FastTfidf] | None = None
+        self._fast: list[TfidfRows] | None = None
 
     def fit(self, texts: Sequence[str]) -> sparse.csr_matrix:
         self._fast = None
@@ -73,53 +74,22 @@ class Featurizer:
         tf = sparse.hstack([self.chars.transform(norm), self.words.transform(norm)])
         return self._combine(tf, embeddings if embeddings is not None else self.embed(texts))
 
-    def tfidf_blocks(self, texts: Sequence[str]) -> list[sparse.csr_matrix]:
-        """The two TF-IDF blocks, computed directly from the fitted vocabularies.
-
-        Equal to `TfidfVectorizer.transform` (a test holds them together), without
-        its per-call input validation, which costs more than the arithmetic for
-        one message.
-        """
+    def tfidf_rows(self) -> list[TfidfRows]:
+        """Inference views of the two fitted TF-IDF blocks (chars, words), equal to their `transform`."""
         if self._fast is None:
-            self._fast = [_FastTfidf(self.chars), _FastTfidf(self.words)]
+            self._fast = [TfidfRows(self.chars), TfidfRows(self.words)]
+        return self._fast
+
+    def tfidf_blocks(self, texts: Sequence[str]) -> list[sparse.csr_matrix]:
+        """The two TF-IDF blocks of `texts` as sparse matrices, computed by `tfidf_rows`."""
         norm = [normalize(t) for t in texts]
-        return [f.rows(norm) for f in self._fast]
+        return [f.rows(norm) for f in self.tfidf_rows()]
 
     def _combine(self, tf: sparse.spmatrix, embeddings: list[Matrix]) -> sparse.csr_matrix:
         blocks: list[sparse.spmatrix] = [tf]
         for emb in embeddings:
             blocks.append(sparse.csr_matrix(emb * self.embedding_weight))
         return sparse.hstack(blocks, format="csr")
-
-
-class _FastTfidf:
-    """Inference-only view of a fitted TfidfVectorizer (sublinear tf, idf, L2 norm)."""
-
-    def __init__(self, vectorizer: TfidfVectorizer) -> None:
-        self.analyze = vectorizer.build_analyzer()
-        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
-        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
-        self.width = len(self.vocabulary)
-
-    def rows(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        vocab, idf = self.vocabulary, self.idf
-        for text in texts:
-            counts = Counter(self.analyze(text))
-            cols = [vocab[g] for g in counts if g in vocab]
-            if cols:
-                tf = np.array([counts[g] for g in counts if g in vocab], dtype=np.float64)
-                values = (1.0 + np.log(tf)) * idf[cols]
-                values /= np.sqrt(values @ values)
-                indices.extend(cols)
-                data.extend(values.tolist())
-            indptr.append(len(indices))
-        return sparse.csr_matrix(
-            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-            shape=(len(texts), self.width),
-        )
 
 
 class IntentClassifier:
@@ -201,8 +171,14 @@ class IntentClassifier:
             self._coef_blocks = [np.ascontiguousarray(coef[:, a:b].T) for a, b in itertools.pairwise(bounds)]
         blocks = self._coef_blocks
         out = np.tile(np.asarray(self.svm.intercept_, dtype=np.float64), (len(texts), 1))
-        for tf, w in zip(self.featurizer.tfidf_blocks(texts), blocks[:2], strict=True):
-            out += tf @ w
+        tfidf = self.featurizer.tfidf_rows()
+        for i, text in enumerate(texts):
+            norm = normalize(text)
+            for rows, w in zip(tfidf, blocks[:2], strict=True):
+                cols, values = rows.row(norm)
+                if len(cols):
+                    # What `csr_row @ w` computes: the terms added one by one, in the row's order.
+                    out[i] += (values.astype(np.float64)[:, None] * w[cols]).sum(axis=0)
         for emb, w in zip(embeddings, blocks[2:], strict=True):
             out += (emb.astype(np.float64) * self.featurizer.embedding_weight) @ w
         return out
