@@ -75,6 +75,11 @@ def _token_matches(ptok: str, tok: Token) -> bool:
     return ptok in (tok.text, tok.lemma_nl, tok.lemma_en)
 
 
+def _exact_token(ptok: str) -> str | None:
+    """`ptok` when a text token matches it only by equal form (see _token_matches), else None."""
+    return None if ptok == GAP or ptok.endswith("*") else ptok
+
+
 def _match_from(ptoks: tuple[str, ...], tokens: Sequence[Token], i: int) -> int | None:
     """Index one past the last matched token, or None. ptoks[0] is known to match tokens[i]."""
     j = i + 1
@@ -104,8 +109,11 @@ class Lexicon:
     def __init__(self, groups: Mapping[str, Mapping[str, Iterable[str]]], negatable: Iterable[str] = ()) -> None:
         self.negatable = frozenset(negatable)
         self.groups: dict[str, tuple[Pattern, ...]] = {}
-        self._exact: dict[str, list[Pattern]] = {}
-        self._prefix: dict[str, list[tuple[str, Pattern]]] = {}
+        # Each indexed pattern carries its second token when that must equal a form of the next text
+        # token (not a gap, not a prefix): most candidates found by a frequent first word ("ik", "in",
+        # "ben") fail there, and that test is cheaper than trying the whole pattern.
+        self._exact: dict[str, list[tuple[str | None, Pattern]]] = {}
+        self._prefix: dict[str, list[tuple[str, str | None, Pattern]]] = {}
         for group, by_lang in groups.items():
             compiled: list[Pattern] = []
             for phrases in by_lang.values():
@@ -113,10 +121,11 @@ class Lexicon:
                     pattern = compile_pattern(group, phrase)
                     compiled.append(pattern)
                     first = pattern.tokens[0]
+                    second = _exact_token(pattern.tokens[1]) if len(pattern.tokens) > 1 else None
                     if first.endswith("*"):
-                        self._prefix.setdefault(first[:MIN_PREFIX], []).append((first[:-1], pattern))
+                        self._prefix.setdefault(first[:MIN_PREFIX], []).append((first[:-1], second, pattern))
                     else:
-                        self._exact.setdefault(first, []).append(pattern)
+                        self._exact.setdefault(first, []).append((second, pattern))
             self.groups[group] = tuple(compiled)
 
     def group_names(self) -> list[str]:
@@ -125,15 +134,23 @@ class Lexicon:
     def match(self, text: str, tokens: Sequence[Token]) -> list[Hit]:
         hits: list[Hit] = []
         seen: set[tuple[str, int]] = set()
+        last = len(tokens) - 1
         for i, tok in enumerate(tokens):
+            following = tokens[i + 1].forms() if i < last else ()
+            # Candidates in the order the index lists them; leaving out those whose second token
+            # cannot match changes nothing, since they would fail in _match_from.
             candidates: list[Pattern] = []
             for form in {tok.text, tok.lemma_nl, tok.lemma_en}:
-                candidates.extend(self._exact.get(form, ()))
+                for second, pattern in self._exact.get(form, ()):
+                    if second is None or second in following:
+                        candidates.append(pattern)
             # Prefix patterns are indexed by their first four letters; look them up by the word and by its
             # Dutch lemma ("stierf" -> "sterven" for "sterv*"), since either may match.
             for key in {tok.text[:MIN_PREFIX], tok.lemma_nl[:MIN_PREFIX]}:
-                for stem, pattern in self._prefix.get(key, ()):
-                    if tok.text.startswith(stem) or tok.lemma_nl.startswith(stem):
+                for stem, second, pattern in self._prefix.get(key, ()):
+                    if (tok.text.startswith(stem) or tok.lemma_nl.startswith(stem)) and (
+                        second is None or second in following
+                    ):
                         candidates.append(pattern)
             for pattern in candidates:
                 if (pattern.group, i) in seen:
