@@ -91,3 +91,14 @@ def test_other_configurations_fall_back_to_the_analyzer() -> None:
         rows = TfidfRows(vectorizer)
         texts = _texts()
         np.testing.assert_allclose(rows.rows(texts).toarray(), vectorizer.transform(texts).toarray(), rtol=1e-6)
+
+
+def test_a_full_word_memory_is_forgotten_and_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from humantouch import tfidf
+
+    vectorizer = _fitted().chars
+    monkeypatch.setattr(tfidf, "WORD_CACHE", 3)
+    counter = TfidfRows(vectorizer)._count
+    for text in [normalize(t) for t in _texts()[:200]] * 2:
+        cols, counts = counter(text)
+        assert (cols.tolist(), counts.tolist()) == _reference(vectorizer, text), text
