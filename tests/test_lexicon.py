@@ -112,3 +112,15 @@ def test_the_second_token_index_finds_what_trying_every_candidate_finds(monkeypa
     for text in texts:
         tokens = tokenize(normalize(text))
         assert indexed.match(text, tokens) == unfiltered.match(text, tokens), text
+
+
+def test_a_full_candidate_memory_is_forgotten_and_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from humantouch import lexicon as lexicon_module
+
+    monkeypatch.setattr(lexicon_module, "FORMS_CACHE", 2)
+    small = build_lexicon(load_playbook())
+    for case in CASES * 2:
+        text = str(case["text"])
+        tokens = tokenize(normalize(text))
+        assert small.match(text, tokens) == lexicon().match(text, tokens), text
+    assert len(small._by_forms) <= 2
