@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from humantouch.intents import Featurizer, IntentClassifier
+from humantouch.intents import SIMILARITY_MARGIN, Featurizer, IntentClassifier
 from humantouch.models import CachedEncoder, HashingEncoder
 from humantouch.sentiment import EmotionModel
 
@@ -68,3 +68,37 @@ def test_decision_adds_the_tfidf_terms_in_the_sparse_products_order() -> None:
         want += block @ w
     want += (embeddings[0].astype(np.float64) * clf.featurizer.embedding_weight) @ clf._coef_blocks[2]
     assert np.array_equal(got, want)
+
+
+def test_a_similarity_floor_answers_the_floor_question_as_the_full_search_does() -> None:
+    clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0,)
+    )
+    texts = [*TEST, *(t for t, _ in TRAIN), "mijn pakket is gestolen", "zzz", "abonnement pas"]
+    embeddings = clf.featurizer.embed(texts)
+    batches = [[i] for i in range(len(texts))] + [list(range(len(texts)))]
+    settled = 0
+    for floor in (-1.0, 0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.999):
+        for rows in batches:
+            batch, vectors = [texts[i] for i in rows], [e[rows] for e in embeddings]
+            full = clf.score(batch, vectors).nearest_similarity
+            got = clf.score(batch, vectors, similarity_floor=floor).nearest_similarity
+            assert ((got < floor) == (full < floor)).all()
+            assert (got <= full + 1e-4).all()  # a lower bound, or the nearest itself
+            if (got >= floor + SIMILARITY_MARGIN).all():
+                settled += not np.array_equal(got, full)
+            else:
+                assert np.array_equal(got, full)  # not settled: bit for bit the full search
+    assert settled  # the shortcut was taken
+
+
+def test_the_state_keeps_the_training_labels() -> None:
+    clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0,)
+    )
+    again = IntentClassifier.from_state(clf.featurizer.encoders, clf.state())
+    texts = ["waar is mijn pakket", "card stolen"]
+    embeddings = clf.featurizer.embed(texts)
+    a = clf.score(texts, embeddings, similarity_floor=0.1).nearest_similarity
+    b = again.score(texts, embeddings, similarity_floor=0.1).nearest_similarity
+    assert np.array_equal(a, b)

@@ -33,7 +33,7 @@ from humantouch.sentiment import EmotionModel, load_emotion_examples
 
 BATCH_SIZE = 256
 # Bump when the way classifiers are trained changes, so cached classifiers are retrained.
-TRAINING_FORMAT = 2
+TRAINING_FORMAT = 3  # 3: the state holds each training vector's label
 
 
 def build_lexicon(playbook: Playbook) -> Lexicon:
@@ -192,7 +192,9 @@ class Engine:
         self, contacts: Sequence[Contact], texts: list[str], embeddings: list[Matrix], encode_seconds: float
     ) -> list[Triage]:
         t1 = time.perf_counter()
-        scores = self.models.intents.score(texts, embeddings)
+        # The triage only asks whether the nearest example is below this floor (analysis._intent).
+        floor = self.models.playbook.thresholds.out_of_scope_similarity
+        scores = self.models.intents.score(texts, embeddings, similarity_floor=floor)
         results = []
         for row, contact in enumerate(contacts):
             analysis = analyze(contact, self.models, scores, row, embeddings[0])
