@@ -188,13 +188,11 @@ class IntentClassifier:
             # similar enough to settle the floor question without the other 97%.
             by_label = self._examples_by_label()
             top = probabilities.argmax(axis=1)
-            bounds = np.array(
-                [
-                    (by_label[k] @ v).max() if len(by_label[k]) else -np.inf
-                    for k, v in zip(top.tolist(), vectors, strict=True)
-                ],
-                dtype=np.float32,
-            )
+            bounds = np.full(len(vectors), -np.inf, dtype=np.float32)
+            for k in np.unique(top).tolist():
+                rows = np.flatnonzero(top == k)
+                if len(by_label[k]):
+                    bounds[rows] = (vectors[rows] @ by_label[k].T).max(axis=1)
             if bool((bounds >= floor + SIMILARITY_MARGIN).all()):
                 return bounds
         # The same product as always (one matrix product over the batch), so the nearest similarity
