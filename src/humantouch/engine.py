@@ -198,8 +198,7 @@ class Engine:
         results = []
         for row, contact in enumerate(contacts):
             analysis = analyze(contact, self.models, scores, row, embeddings[0])
-            decision = decide(analysis, contact.customer, self.models.playbook)
-            results.append(Triage(analysis, decision, contact.id))
+            results.append((analysis, decide(analysis, contact.customer, self.models.playbook), contact.id))
         n = len(contacts)
         timing = {"encode": encode_seconds * 1000 / n, "rest": (time.perf_counter() - t1) * 1000 / n}
-        return [Triage(r.analysis, r.decision, r.id, timing) for r in results]
+        return [Triage(analysis, decision, ident, timing) for analysis, decision, ident in results]
