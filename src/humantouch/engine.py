@@ -30,6 +30,7 @@ from humantouch.models import CachedEncoder, Matrix, Profile, default_cache_dir,
 from humantouch.playbook import Playbook, load_builtin_lexicon, load_playbook
 from humantouch.records import Contact, Triage
 from humantouch.sentiment import EmotionModel, load_emotion_examples
+from humantouch.text import normalize, tokenize
 
 BATCH_SIZE = 256
 # Bump when the way classifiers are trained changes, so cached classifiers are retrained.
@@ -107,6 +108,19 @@ def _classifiers(
     return intents, emotions
 
 
+def _learn_vocabulary(models: Models) -> None:
+    """Fill the per-word memories (lemmas, TF-IDF character n-grams) with the playbook's words.
+
+    A running service has them filled by earlier messages; without this, the first messages after
+    a start pay for every word's lemma look-up (~7 us) and n-grams (~5 us). ~0.1 s at start-up.
+    """
+    texts, _ = models.playbook.training_examples()
+    words = " ".join(dict.fromkeys(w for t in texts for w in normalize(t).lower().split()))
+    tokenize(words)
+    chars, _words = models.intents.featurizer.tfidf_rows()  # only the character block remembers words
+    chars.row(words)
+
+
 @dataclass
 class Engine:
     models: Models
@@ -159,6 +173,7 @@ class Engine:
             intents=intents,
             emotions=emotions,
         )
+        _learn_vocabulary(models)
         return cls(models, encoders, profile, time.perf_counter() - started, spec)
 
     def intent_probabilities(self, text: str) -> dict[str, float]:
