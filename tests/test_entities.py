@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from humantouch.entities import bsn_valid, extract, iban_valid, parse_number
+from humantouch import entities
+from humantouch.entities import RECOGNISERS, bsn_valid, extract, iban_valid, parse_number
+from humantouch.records import Span
 
 CASES = [
     ("Mijn IBAN is NL91ABNA0417164300 graag", [("IBAN", "NL91ABNA0417164300")]),
@@ -120,3 +122,32 @@ def test_impossible_dates_are_not_dates(text: str) -> None:
 
 def test_leap_day_without_a_year_is_a_date() -> None:
     assert [s.value for s in extract("op 29 februari") if s.type == "DATE"] == ["--02-29"]
+
+
+def _extract_running_every_recogniser(text: str) -> tuple[Span, ...]:
+    """`extract` as it was before recognisers were skipped by their trigger: every pattern on every text."""
+    taken: list[Span] = []
+    for _, recognise, _trigger in RECOGNISERS:
+        if recognise is entities._dates:
+            found = [*entities._numbered_dates(text), *entities._relative_dates(text)]
+        else:
+            found = list(recognise(text))
+        for span in sorted(found, key=lambda s: (-s.score, s.start)):
+            if any(span.start < t.end and t.start < span.end for t in taken):
+                continue
+            if span.type == "REFERENCE" and span.score < 0.6:
+                continue
+            taken.append(span)
+    for span in entities._labelled_numbers(text):
+        if span.score < 0.6 and not any(span.start < t.end and t.start < span.end for t in taken):
+            taken.append(span)
+    return tuple(sorted(taken, key=lambda s: (s.start, s.type)))
+
+
+_PIECES = [t for t, _ in CASES] + ["morgen", "@", "-", " ", "١٢٣", "３", "NL", "€", "x@y.nl", "12-AB-34", "ton"]
+
+
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=6), max_size=8))
+def test_skipping_recognisers_without_their_trigger_changes_nothing(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    assert tuple(sorted(extract(text), key=lambda s: (s.start, s.type))) == _extract_running_every_recogniser(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from humantouch.intents import Featurizer, IntentClassifier
+from humantouch.intents import SIMILARITY_MARGIN, Featurizer, IntentClassifier
 from humantouch.models import CachedEncoder, HashingEncoder
 from humantouch.sentiment import EmotionModel
 
@@ -52,3 +52,53 @@ def test_emotion_probabilities_equal_predict_proba() -> None:
     want = model.clf.predict_proba(emb)
     for row, ref in zip(got, want, strict=True):
         np.testing.assert_allclose([row[label] for label in model.labels], ref, rtol=1e-6)
+
+
+def test_decision_adds_the_tfidf_terms_in_the_sparse_products_order() -> None:
+    """Bit for bit what `intercept + chars @ w + words @ w + embeddings @ w` gives on scipy's sparse rows."""
+    clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.5,)
+    )
+    texts = [*TEST, *(t for t, _ in TRAIN), "pakket pakket waar waar 😊 İstanbul"]
+    embeddings = clf.featurizer.embed(texts)
+    got = clf._decision(texts, embeddings)
+    assert clf._coef_blocks is not None
+    want = np.tile(np.asarray(clf.svm.intercept_, dtype=np.float64), (len(texts), 1))
+    for block, w in zip(clf.featurizer.tfidf_blocks(texts), clf._coef_blocks[:2], strict=True):
+        want += block @ w
+    want += (embeddings[0].astype(np.float64) * clf.featurizer.embedding_weight) @ clf._coef_blocks[2]
+    assert np.array_equal(got, want)
+
+
+def test_a_similarity_floor_answers_the_floor_question_as_the_full_search_does() -> None:
+    clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0,)
+    )
+    texts = [*TEST, *(t for t, _ in TRAIN), "mijn pakket is gestolen", "zzz", "abonnement pas"]
+    embeddings = clf.featurizer.embed(texts)
+    batches = [[i] for i in range(len(texts))] + [list(range(len(texts)))]
+    settled = 0
+    for floor in (-1.0, 0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.999):
+        for rows in batches:
+            batch, vectors = [texts[i] for i in rows], [e[rows] for e in embeddings]
+            full = clf.score(batch, vectors).nearest_similarity
+            got = clf.score(batch, vectors, similarity_floor=floor).nearest_similarity
+            assert ((got < floor) == (full < floor)).all()
+            assert (got <= full + 1e-4).all()  # a lower bound, or the nearest itself
+            if (got >= floor + SIMILARITY_MARGIN).all():
+                settled += not np.array_equal(got, full)
+            else:
+                assert np.array_equal(got, full)  # not settled: bit for bit the full search
+    assert settled  # the shortcut was taken
+
+
+def test_the_state_keeps_the_training_labels() -> None:
+    clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0,)
+    )
+    again = IntentClassifier.from_state(clf.featurizer.encoders, clf.state())
+    texts = ["waar is mijn pakket", "card stolen"]
+    embeddings = clf.featurizer.embed(texts)
+    a = clf.score(texts, embeddings, similarity_floor=0.1).nearest_similarity
+    b = again.score(texts, embeddings, similarity_floor=0.1).nearest_similarity
+    assert np.array_equal(a, b)

@@ -98,3 +98,29 @@ def test_a_comma_ends_the_negation() -> None:
 
 def test_prefix_pattern_matches_an_inflected_first_word_through_its_lemma() -> None:
     assert groups(small({"g": ["sterv*"]}), "mijn vader stierf gisteren") == {"g"}
+
+
+def test_the_second_token_index_finds_what_trying_every_candidate_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index leaves out candidates whose second token cannot match; without it, the same hits in the same order."""
+    from humantouch import lexicon as lexicon_module
+    from humantouch.evaluation.own import load_cases
+
+    indexed = lexicon()
+    monkeypatch.setattr(lexicon_module, "_exact_token", lambda ptok: None)
+    unfiltered = build_lexicon(load_playbook())
+    texts = [str(c["text"]) for c in CASES] + [str(c.record["text"]) for c in load_cases()]
+    for text in texts:
+        tokens = tokenize(normalize(text))
+        assert indexed.match(text, tokens) == unfiltered.match(text, tokens), text
+
+
+def test_a_full_candidate_memory_is_forgotten_and_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from humantouch import lexicon as lexicon_module
+
+    monkeypatch.setattr(lexicon_module, "FORMS_CACHE", 2)
+    small = build_lexicon(load_playbook())
+    for case in CASES * 2:
+        text = str(case["text"])
+        tokens = tokenize(normalize(text))
+        assert small.match(text, tokens) == lexicon().match(text, tokens), text
+    assert len(small._by_forms) <= 2

@@ -149,7 +149,7 @@ def analyze(
     return Analysis(
         language=lang,
         language_confidence=lang_conf,
-        normalized=normalize(text),
+        normalized=normalized_all if base == 0 else normalize(text),
         lemmas=lemmas(tokens, lang),
         intent=intent,
         sentiment=sentiment,

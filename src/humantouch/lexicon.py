@@ -8,7 +8,9 @@ compounds); `~` is a gap of zero to three tokens. Patterns of every language are
 tried on every message, because customers mix languages.
 
 Matching is indexed by the first pattern token, so a message costs one dict
-look-up per token instead of one test per pattern.
+look-up per token instead of one test per pattern; the candidates of a token's
+forms are remembered, and those whose second token cannot match the next word
+are left out before matching.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ NEGATIONS = frozenset(
     ]
 )
 MIN_PREFIX = 4
+# Distinct token forms whose candidate patterns are remembered; forgotten when full.
+FORMS_CACHE = 50_000
 _PUNCT = re.compile(r"[^a-z0-9*~]+")
 
 
@@ -75,6 +79,11 @@ def _token_matches(ptok: str, tok: Token) -> bool:
     return ptok in (tok.text, tok.lemma_nl, tok.lemma_en)
 
 
+def _exact_token(ptok: str) -> str | None:
+    """`ptok` when a text token matches it only by equal form (see _token_matches), else None."""
+    return None if ptok == GAP or ptok.endswith("*") else ptok
+
+
 def _match_from(ptoks: tuple[str, ...], tokens: Sequence[Token], i: int) -> int | None:
     """Index one past the last matched token, or None. ptoks[0] is known to match tokens[i]."""
     j = i + 1
@@ -99,13 +108,18 @@ def _match_from(ptoks: tuple[str, ...], tokens: Sequence[Token], i: int) -> int 
 
 
 class Lexicon:
-    """Compiled rule groups; immutable after construction, safe to share between threads."""
+    """Compiled rule groups; immutable after construction (but for a memo), safe to share between threads."""
 
     def __init__(self, groups: Mapping[str, Mapping[str, Iterable[str]]], negatable: Iterable[str] = ()) -> None:
         self.negatable = frozenset(negatable)
         self.groups: dict[str, tuple[Pattern, ...]] = {}
-        self._exact: dict[str, list[Pattern]] = {}
-        self._prefix: dict[str, list[tuple[str, Pattern]]] = {}
+        # Each indexed pattern carries its second token when that must equal a form of the next text
+        # token (not a gap, not a prefix): most candidates found by a frequent first word ("ik", "in",
+        # "ben") fail there, and that test is cheaper than trying the whole pattern.
+        self._exact: dict[str, list[tuple[str | None, Pattern]]] = {}
+        self._prefix: dict[str, list[tuple[str, str | None, Pattern]]] = {}
+        # Which patterns a token's forms may start does not depend on the message: remembered.
+        self._by_forms: dict[tuple[str, str, str], tuple[tuple[str | None, Pattern], ...]] = {}
         for group, by_lang in groups.items():
             compiled: list[Pattern] = []
             for phrases in by_lang.values():
@@ -113,28 +127,50 @@ class Lexicon:
                     pattern = compile_pattern(group, phrase)
                     compiled.append(pattern)
                     first = pattern.tokens[0]
+                    second = _exact_token(pattern.tokens[1]) if len(pattern.tokens) > 1 else None
                     if first.endswith("*"):
-                        self._prefix.setdefault(first[:MIN_PREFIX], []).append((first[:-1], pattern))
+                        self._prefix.setdefault(first[:MIN_PREFIX], []).append((first[:-1], second, pattern))
                     else:
-                        self._exact.setdefault(first, []).append(pattern)
+                        self._exact.setdefault(first, []).append((second, pattern))
             self.groups[group] = tuple(compiled)
 
     def group_names(self) -> list[str]:
         return sorted(self.groups)
 
+    def _indexed(self, forms: tuple[str, str, str]) -> tuple[tuple[str | None, Pattern], ...]:
+        """The patterns a token with these forms may start, with their second tokens, remembered per forms."""
+        text, lemma_nl, lemma_en = forms
+        found: list[tuple[str | None, Pattern]] = []
+        for form in {text, lemma_nl, lemma_en}:
+            found.extend(self._exact.get(form, ()))
+        # Prefix patterns are indexed by their first four letters; look them up by the word and by its
+        # Dutch lemma ("stierf" -> "sterven" for "sterv*"), since either may match.
+        for key in {text[:MIN_PREFIX], lemma_nl[:MIN_PREFIX]}:
+            for stem, second, pattern in self._prefix.get(key, ()):
+                if text.startswith(stem) or lemma_nl.startswith(stem):
+                    found.append((second, pattern))
+        indexed = tuple(found)
+        if len(self._by_forms) >= FORMS_CACHE:
+            self._by_forms.clear()
+        self._by_forms[forms] = indexed
+        return indexed
+
     def match(self, text: str, tokens: Sequence[Token]) -> list[Hit]:
         hits: list[Hit] = []
         seen: set[tuple[str, int]] = set()
+        last = len(tokens) - 1
+        by_forms = self._by_forms
         for i, tok in enumerate(tokens):
-            candidates: list[Pattern] = []
-            for form in {tok.text, tok.lemma_nl, tok.lemma_en}:
-                candidates.extend(self._exact.get(form, ()))
-            # Prefix patterns are indexed by their first four letters; look them up by the word and by its
-            # Dutch lemma ("stierf" -> "sterven" for "sterv*"), since either may match.
-            for key in {tok.text[:MIN_PREFIX], tok.lemma_nl[:MIN_PREFIX]}:
-                for stem, pattern in self._prefix.get(key, ()):
-                    if tok.text.startswith(stem) or tok.lemma_nl.startswith(stem):
-                        candidates.append(pattern)
+            forms = tok.forms()
+            indexed = by_forms.get(forms)
+            if indexed is None:
+                indexed = self._indexed(forms)
+            if not indexed:
+                continue
+            following = tokens[i + 1].forms() if i < last else ()
+            # Leaving out the candidates whose second token cannot match changes nothing: they would
+            # fail in _match_from.
+            candidates = [pattern for second, pattern in indexed if second is None or second in following]
             for pattern in candidates:
                 if (pattern.group, i) in seen:
                     continue

@@ -77,7 +77,9 @@ def combine(probs: dict[str, float], hits: Sequence[Hit]) -> dict[str, float]:
 def sentiment_of(emotions: dict[str, float], present: float) -> Sentiment:
     negative = max(emotions[e] for e in NEGATIVE)
     positive = emotions["joy"]
-    score = float(np.clip(positive - negative, -1.0, 1.0))
+    difference = positive - negative
+    # np.clip's result, without a numpy call for one number (NaN stays NaN as there).
+    score = -1.0 if difference < -1.0 else 1.0 if difference > 1.0 else float(difference)
     if negative >= present and negative > positive:
         return Sentiment("negative", score)
     if positive >= present and positive > negative:

@@ -58,11 +58,17 @@ def lemma(word: str, lang: str) -> str:
     return normalize(result)
 
 
+@lru_cache(maxsize=200_000)
+def _lemmas_of(word: str) -> tuple[str, str]:
+    return lemma(word, "nl"), lemma(word, "en")
+
+
 def tokenize(normalized: str) -> list[Token]:
-    return [
-        Token(m.group(), m.start(), m.end(), lemma(m.group(), "nl"), lemma(m.group(), "en"))
-        for m in _TOKEN.finditer(normalized)
-    ]
+    tokens = []
+    for m in _TOKEN.finditer(normalized):
+        word = m.group()
+        tokens.append(Token(word, m.start(), m.end(), *_lemmas_of(word)))
+    return tokens
 
 
 def lemmas(tokens: list[Token], language: str) -> tuple[str, ...]:
