@@ -63,11 +63,10 @@ def _identity() -> Select[Identity]:
     return select(Identity).where(Identity.kind == bindparam("kind"), Identity.value == bindparam("value"))
 
 
-@_hot
-def _open_conversation() -> Select[Conversation]:
+def _latest_open(query: Select[Any]) -> Select[Any]:
+    """`query` narrowed to the customer's latest open conversation on the channel (bound parameters)."""
     return (
-        select(Conversation)
-        .where(
+        query.where(
             Conversation.customer_id == bindparam("customer_id"),
             Conversation.channel == bindparam("channel"),
             Conversation.status.in_(OPEN_STATUSES),
@@ -75,21 +74,16 @@ def _open_conversation() -> Select[Conversation]:
         .order_by(Conversation.last_message_at.desc())
         .limit(1)
     )
+
+
+@_hot
+def _open_conversation() -> Select[Conversation]:
+    return _latest_open(select(Conversation))
 
 
 @_hot
 def _open_conversation_and_recent() -> Select[str | None, int]:
-    open_id = (
-        select(Conversation.id)
-        .where(
-            Conversation.customer_id == bindparam("customer_id"),
-            Conversation.channel == bindparam("channel"),
-            Conversation.status.in_(OPEN_STATUSES),
-        )
-        .order_by(Conversation.last_message_at.desc())
-        .limit(1)
-        .cte("open_conversation")
-    )
+    open_id = _latest_open(select(Conversation.id)).cte("open_conversation")
     recent = (
         select(func.count())
         .select_from(Conversation)
