@@ -146,47 +146,17 @@ class RawClient:
         self.reader = self.writer = None
 
 
-async def drive(base: str, key: str, run: str, args: argparse.Namespace) -> dict[str, Any]:
-    if getattr(args, "client", "raw") == "raw":
-        return await drive_raw(base, key, run, args)
-    latencies: list[float] = []
-    ok: list[str] = []
-    errors: dict[str, int] = {}
-    counter = iter(range(args.messages))
-    deadline = time.monotonic() + args.seconds
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
-    async with httpx.AsyncClient(
-        base_url=base, headers={"Authorization": f"Bearer {key}"}, limits=limits, timeout=30
-    ) as client:
+class HttpxClient:
+    """`--client httpx`: the same posts through one shared httpx.AsyncClient."""
 
-        async def one_client() -> None:
-            for i in counter:
-                if time.monotonic() > deadline:
-                    return
-                ref = f"{run}-{i}"
-                body = {
-                    "channel": ("whatsapp", "email", "chat")[i % 3],
-                    "sender": {"kind": "phone", "value": f"+3161{(i % args.customers):07d}"},
-                    "text": TEXTS[i % len(TEXTS)].format(n=100000 + i),
-                    "external_id": ref,
-                    "idempotency_key": ref,
-                }
-                started = time.perf_counter()
-                try:
-                    r = await client.post("/v1/messages", json=body)
-                    status = str(r.status_code)
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                latencies.append((time.perf_counter() - started) * 1000)
-                if status == "201":
-                    ok.append(ref)
-                else:
-                    errors[status] = errors.get(status, 0) + 1
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
 
-        started = time.perf_counter()
-        await asyncio.gather(*(one_client() for _ in range(args.clients)))
-        elapsed = time.perf_counter() - started
-    return {"latencies": latencies, "ok": ok, "errors": errors, "elapsed": elapsed}
+    async def post(self, path: str, payload: dict[str, Any]) -> int:
+        return (await self.client.post(path, json=payload)).status_code
+
+    async def close(self) -> None:
+        pass  # the shared client is closed by drive()
 
 
 def message(i: int, run: str, customers: int) -> dict[str, Any]:
@@ -200,15 +170,17 @@ def message(i: int, run: str, customers: int) -> dict[str, Any]:
     }
 
 
-async def drive_raw(base: str, key: str, run: str, args: argparse.Namespace) -> dict[str, Any]:
+async def drive(base: str, key: str, run: str, args: argparse.Namespace) -> dict[str, Any]:
     latencies: list[float] = []
     ok: list[str] = []
     errors: dict[str, int] = {}
     counter = iter(range(args.messages))
     deadline = time.monotonic() + args.seconds
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    shared = httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, limits=limits, timeout=30)
 
     async def one_client() -> None:
-        client = RawClient(base, key)
+        client = RawClient(base, key) if getattr(args, "client", "raw") == "raw" else HttpxClient(shared)
         try:
             for i in counter:
                 if time.monotonic() > deadline:
@@ -217,7 +189,7 @@ async def drive_raw(base: str, key: str, run: str, args: argparse.Namespace) -> 
                 started = time.perf_counter()
                 try:
                     status = str(await client.post("/v1/messages", body))
-                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                except (OSError, asyncio.IncompleteReadError, ValueError, httpx.HTTPError) as exc:
                     status = type(exc).__name__
                 latencies.append((time.perf_counter() - started) * 1000)
                 if status == "201":
@@ -227,9 +199,13 @@ async def drive_raw(base: str, key: str, run: str, args: argparse.Namespace) -> 
         finally:
             await client.close()
 
-    started = time.perf_counter()
-    await asyncio.gather(*(one_client() for _ in range(args.clients)))
-    return {"latencies": latencies, "ok": ok, "errors": errors, "elapsed": time.perf_counter() - started}
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(args.clients)))
+        elapsed = time.perf_counter() - started
+    finally:
+        await shared.aclose()
+    return {"latencies": latencies, "ok": ok, "errors": errors, "elapsed": elapsed}
 
 
 def count_back(url: str, run: str, acknowledged: list[str]) -> dict[str, int]:
