@@ -26,7 +26,6 @@ from humantouch.entities import extract, parse_number
 from humantouch.errors import InputError, NotFoundError
 from humantouch.knowledge import KnowledgeIndex
 from humantouch.migrations import upgrade
-from humantouch.playbook import StoragePolicy
 from humantouch.privacy.crypto import KeyRing
 from humantouch.privacy.messages import fact_masks, mask_known, read_original
 from humantouch.service import Actor, Service, customers
@@ -212,6 +211,7 @@ def replay(svc: Service, case: dict[str, Any]) -> dict[str, Any]:
         "state": state,
         "briefing": for_conversation(svc, conversation_id),
         "originals": _originals(svc, state),
+        "storage": svc.engine.playbook.storage,
     }
 
 
@@ -248,34 +248,23 @@ def _form_ok(case: dict[str, Any], replies: Sequence[str]) -> bool | None:
     return (formal and not informal) if want == "u" else (informal and not formal)
 
 
-def _masked_facts(case: dict[str, Any], run: dict[str, Any]) -> dict[str, Callable[[str], bool]]:
-    """For each fact stored masked: does an expected value match it?
+_SPACE = re.compile(r"\s")
 
-    It matches when masking the expected value gives what is stored, and the message the fact was
-    taken from says the expected value (so the right IBAN, not just an IBAN).
+
+def _matches_masked(run: dict[str, Any], fact: str, expected: str) -> bool:
+    """Whether a fact the bot stored masked is `expected`.
+
+    It is when masking `expected` as the bot does gives what is stored, and the message the fact was
+    taken from says `expected` (so the right IBAN, not just an IBAN).
     """
-    policy = StoragePolicy()
-    out: dict[str, Callable[[str], bool]] = {}
-    for f in run["state"].get("facts", []):
-        original = run.get("originals", {}).get(f.get("message_id"))
-        if original is None:
-            continue
-        name, stored = str(f["fact"]), str(f["value"])
-
-        def matches(expected: str, name: str = name, stored: str = stored, original: str = original) -> bool:
-            as_stored = mask_known(expected, fact_masks([(name, expected)], policy, None))
-            squeeze = re.compile(r"\s")
-            said = squeeze.sub("", original).lower()
-            return _placeholders_equal(as_stored, stored) and squeeze.sub("", expected).lower() in said
-
-        out[name] = matches
-    return out
-
-
-def _placeholders_equal(a: str, b: str) -> bool:
-    """Equal up to the placeholder's language ([IBAN] is the same in both; [TELEFOON] / [PHONE])."""
-    norm = re.compile(r"\[[A-Z_-]+\]")
-    return norm.sub("[X]", a).lower() == norm.sub("[X]", b).lower()
+    state = run["state"]
+    entry = {f["fact"]: f for f in state.get("facts", [])}.get(fact)
+    original = run["originals"].get(entry.get("message_id")) if entry else None
+    if entry is None or original is None:
+        return False
+    masks = fact_masks([(fact, expected)], run["storage"], state.get("language"))
+    said = _SPACE.sub("", original).lower()
+    return mask_known(expected, masks) == str(entry["value"]) and _SPACE.sub("", expected).lower() in said
 
 
 def _facts_ok(case: dict[str, Any], run: dict[str, Any]) -> tuple[bool, list[str]]:
@@ -287,12 +276,11 @@ def _facts_ok(case: dict[str, Any], run: dict[str, Any]) -> tuple[bool, list[str
         collected.setdefault(c["fact"], str(c["value"]))
     quoted = " ".join([*brief.get("summary", []), *case["turns"]])
     wrong = []
-    masked = _masked_facts(case, run)
     for fact, value in expected.items():
         got = collected.get(fact)
         if got is not None and same_value(fact, str(value), got):
             continue
-        if fact in masked and masked[fact](str(value)):
+        if _matches_masked(run, fact, str(value)):
             continue
         if case["expect"]["outcome"] == "human_now" and fact in FREE_TEXT and str(value).lower() in quoted.lower():
             continue
