@@ -7,6 +7,7 @@ import numpy as np
 from humantouch.intents import SIMILARITY_MARGIN, Featurizer, IntentClassifier
 from humantouch.models import CachedEncoder, HashingEncoder
 from humantouch.sentiment import EmotionModel
+from humantouch.text import normalize
 
 TRAIN = [
     ("waar is mijn pakket", "order_status"),
@@ -64,7 +65,9 @@ def test_decision_adds_the_tfidf_terms_in_the_sparse_products_order() -> None:
     got = clf._decision(texts, embeddings)
     assert clf._coef_blocks is not None
     want = np.tile(np.asarray(clf.svm.intercept_, dtype=np.float64), (len(texts), 1))
-    for block, w in zip(clf.featurizer.tfidf_blocks(texts), clf._coef_blocks[:2], strict=True):
+    norm = [normalize(t) for t in texts]
+    blocks = [rows.rows(norm) for rows in clf.featurizer.tfidf_rows()]  # scipy sparse rows of each TF-IDF block
+    for block, w in zip(blocks, clf._coef_blocks[:2], strict=True):
         want += block @ w
     want += (embeddings[0].astype(np.float64) * clf.featurizer.embedding_weight) @ clf._coef_blocks[2]
     assert np.array_equal(got, want)

@@ -94,11 +94,6 @@ class Featurizer:
             self._fast = [TfidfRows(self.chars), TfidfRows(self.words)]
         return self._fast
 
-    def tfidf_blocks(self, texts: Sequence[str]) -> list[sparse.csr_matrix]:
-        """The two TF-IDF blocks of `texts` as sparse matrices, computed by `tfidf_rows`."""
-        norm = [normalize(t) for t in texts]
-        return [f.rows(norm) for f in self.tfidf_rows()]
-
     def _combine(self, tf: sparse.spmatrix, embeddings: list[Matrix]) -> sparse.csr_matrix:
         blocks: list[sparse.spmatrix] = [tf]
         for emb in embeddings:
