@@ -33,17 +33,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from humantouch.console import accounts
     from humantouch.service.context import SYSTEM, Service
-    from humantouch.storage import Database
+    from humantouch.storage import migrated
 
     password = _read_password(args.password_stdin)
     settings = load_settings(database_url=args.database_url)
-    db = Database(settings.database_url)
-    try:
-        db.check_migrated()
+    with migrated(settings.database_url) as db:
         svc = Service(db=db, engine=_NoEngine())
         accounts.set_password(svc, SYSTEM, args.agent_id, password, email=args.email, role=args.role)
-    finally:
-        db.dispose()
     print(f"password set for {args.agent_id}; their open console sessions were ended")
     return 0
 

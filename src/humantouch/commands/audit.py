@@ -18,20 +18,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from humantouch.privacy import audit
-    from humantouch.storage import Database
+    from humantouch.storage import migrated
 
     settings = load_settings(database_url=args.database_url)
-    db = Database(settings.database_url)
-    try:
-        db.check_migrated()
-        with db.read() as session:
-            if args.action == "show":
-                for entry in reversed(audit.entries(session, limit=args.limit)):
-                    print(json.dumps(entry, ensure_ascii=False))
-                return 0
-            result = audit.verify(session)
-    finally:
-        db.dispose()
+    with migrated(settings.database_url) as db, db.read() as session:
+        if args.action == "show":
+            for entry in reversed(audit.entries(session, limit=args.limit)):
+                print(json.dumps(entry, ensure_ascii=False))
+            return 0
+        result = audit.verify(session)
     if result.ok:
         print(f"audit log intact: {result.checked} entries, last hash {result.last_hash or '-'}")
         return 0

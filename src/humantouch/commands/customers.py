@@ -32,13 +32,11 @@ def run(args: argparse.Namespace) -> int:
     from humantouch.commands.serve import data_key_ring
     from humantouch.privacy import access, erasure
     from humantouch.service import Actor
-    from humantouch.storage import Database, utcnow
+    from humantouch.storage import migrated, utcnow
 
     settings = load_settings(database_url=args.database_url)
     actor = Actor(key_id=f"cli:{_user()}", role="admin")
-    db = Database(settings.database_url)
-    try:
-        db.check_migrated()
+    with migrated(settings.database_url) as db:
         if args.action == "find":
             return _find(db, args.customer_id)
         if args.action == "export":
@@ -52,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
                 print("nothing erased")
                 return 1
         result = erasure.erase(db, actor, args.customer_id, utcnow())
-    finally:
-        db.dispose()
     total = sum(result["rows"].values())
     print(f"erased customer {args.customer_id}: {total} rows ({json.dumps(result['rows'], sort_keys=True)})")
     return 0

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from humantouch.channels.threads import accept
     from humantouch.commands.serve import service_from
     from humantouch.engine import Engine
-    from humantouch.storage import Database
+    from humantouch.storage import migrated
 
     settings = load_settings(database_url=args.database_url, playbook=args.playbook, profile=args.profile)
     parsed: list[tuple[Path, Inbound | Ignored]] = []
@@ -42,9 +42,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror}", code="HT-IN-FILE") from exc
         parsed.append((path, read(raw, where=str(path))))
-    db = Database(settings.database_url, pool_size=2)
-    try:
-        db.check_migrated()
+    with migrated(settings.database_url, pool_size=2) as db:
         svc = service_from(settings, db, Engine.load(settings.playbook, settings.profile))
         for path, item in parsed:
             if isinstance(item, Ignored):
@@ -64,6 +62,4 @@ def run(args: argparse.Namespace) -> int:
                     }
                 )
             )
-    finally:
-        db.dispose()
     return 0

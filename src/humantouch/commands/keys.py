@@ -9,7 +9,7 @@ import sys
 from humantouch.errors import ConfigError
 from humantouch.service import keys
 from humantouch.settings import Settings, load_settings
-from humantouch.storage import Database
+from humantouch.storage import Database, migrated
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,9 +42,7 @@ def run(args: argparse.Namespace) -> int:
         print("# put it FIRST in HUMANTOUCH_DATA_KEYS (or the key file), keep the old keys after it", file=sys.stderr)
         return 0
     settings = load_settings(database_url=args.database_url)
-    db = Database(settings.database_url)
-    try:
-        db.check_migrated()
+    with migrated(settings.database_url) as db:
         if args.action == "rotate-data-key":
             return _rotate(db, settings)
         if args.action == "revoke":
@@ -52,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"revoked {args.key_id}")
             return 0
         new = keys.create(db, args.role, args.name or f"{args.role} key", agent_id=args.agent)
-    finally:
-        db.dispose()
     if args.json:
         print(json.dumps({"id": new.id, "role": new.role, "key": new.plaintext}))
     else:

@@ -17,15 +17,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from humantouch.privacy import retention
-    from humantouch.storage import Database, utcnow
+    from humantouch.storage import migrated, utcnow
 
     settings = load_settings(database_url=args.database_url)
-    db = Database(settings.database_url)
-    try:
-        db.check_migrated()
+    with migrated(settings.database_url) as db:
         counts = retention.purge(db, retention.policy_from(settings), utcnow())
-    finally:
-        db.dispose()
     if args.json:
         print(json.dumps(counts, sort_keys=True))
     else:

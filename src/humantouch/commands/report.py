@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from humantouch.feedback import report, scorecard
     from humantouch.feedback.config import FeedbackConfig
     from humantouch.service import Service
-    from humantouch.storage import Database
+    from humantouch.storage import migrated
 
     settings = load_settings(database_url=args.database_url)
     start = datetime.combine(_day(args.start, "--from"), time(), UTC)
@@ -57,17 +57,13 @@ def run(args: argparse.Namespace) -> int:
     flt = scorecard.ScoreFilter(
         start, end, args.channel, args.language, args.intent, args.route, args.quadrant, args.agent_id
     )
-    db = Database(settings.database_url)
-    try:
-        db.check_migrated()
+    with migrated(settings.database_url) as db:
         svc = Service(db=db, engine=_NoEngine(settings.playbook), feedback=FeedbackConfig.from_settings(settings))
         card = scorecard.compute(svc, flt)
         ds = scorecard.dataset(svc, flt)
         splits = {by: scorecard.split(ds, by) for by in ("handler", "route", "quadrant", "channel", "language")}
         comparison = scorecard.compare(ds, "handler", "bot", "person")
         survey_counts = scorecard.survey_counts(ds)
-    finally:
-        db.dispose()
     out = Path(args.out)
     out.write_text(report.render(card, splits, comparison, survey_counts), encoding="utf-8")
     print(f"wrote {out} ({card['counts']['conversations']} conversations, {args.start} to {args.end})")

@@ -97,6 +97,17 @@ class Database:
 
 
 @contextmanager
+def migrated(url: str, *, pool_size: int = 10) -> Iterator[Database]:
+    """A Database for one command: refused unless the schema is at head, disposed at the end."""
+    db = Database(url, pool_size=pool_size)
+    try:
+        db.check_migrated()
+        yield db
+    finally:
+        db.dispose()
+
+
+@contextmanager
 def translate() -> Iterator[None]:
     """Driver errors become StorageError; integrity errors stay as they are for callers to decide."""
     try:
