@@ -4,12 +4,10 @@ success redirects back (post/redirect/get), a refused action shows the page agai
 
 from __future__ import annotations
 
-import functools
 import math
 import secrets
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -24,6 +22,7 @@ from humantouch.console.web import (
     LOGIN_CSRF_COOKIE,
     PREFIX,
     SESSION_COOKIE,
+    Console,
     PageExit,
     console,
     local_to_utc,
@@ -41,7 +40,6 @@ from humantouch.service.context import Service
 
 router = APIRouter()
 
-UTC_ZONE = ZoneInfo("UTC")
 CHANNELS = ("chat", "email", "whatsapp", "phone", "sms", "social", "webchat", "webhook")
 RESOLUTION_CODES = ("answered", "solved", "refund", "replacement", "escalated", "no_reply", "duplicate")
 
@@ -230,37 +228,38 @@ def _conversation_data(svc: Service, conversation_id: str) -> dict[str, Any]:
     }
 
 
-Action = Callable[[Service, Person, str, dict[str, str]], object]
+# An action gets the console (the service, and the time zone typed times are read in).
+Action = Callable[[Console, Person, str, dict[str, str]], object]
 
 
-def _reply(svc: Service, p: Person, cid: str, f: dict[str, str]) -> object:
-    return conversations.reply(svc, p.actor, cid, f.get("text", ""), suggested=f.get("draft") or None)
+def _reply(c: Console, p: Person, cid: str, f: dict[str, str]) -> object:
+    return conversations.reply(c.svc, p.actor, cid, f.get("text", ""), suggested=f.get("draft") or None)
 
 
-def _override(svc: Service, p: Person, cid: str, f: dict[str, str]) -> object:
+def _override(c: Console, p: Person, cid: str, f: dict[str, str]) -> object:
     keys.require(p.actor, "conversations:override")
-    return conversations.override(svc, p.actor, cid, f.get("route", ""), f.get("reason", ""))
+    return conversations.override(c.svc, p.actor, cid, f.get("route", ""), f.get("reason", ""))
 
 
-def _resolve(svc: Service, p: Person, cid: str, f: dict[str, str]) -> object:
+def _resolve(c: Console, p: Person, cid: str, f: dict[str, str]) -> object:
     code = f.get("resolution_code", "")
     if code not in RESOLUTION_CODES:
         raise InputError("choose a resolution code", code="HT-IN-RESOLUTION")
-    return conversations.resolve(svc, p.actor, cid, code)
+    return conversations.resolve(c.svc, p.actor, cid, code)
 
 
-def _callback(svc: Service, p: Person, cid: str, f: dict[str, str], zone: ZoneInfo = UTC_ZONE) -> object:
+def _callback(c: Console, p: Person, cid: str, f: dict[str, str]) -> object:
     """A call-back at the time typed in the form, read in the contact centre's zone (console_timezone)."""
     try:
-        due = local_to_utc(f.get("due_at", ""), zone)
+        due = local_to_utc(f.get("due_at", ""), c.zone)
     except ValueError:
         raise InputError("the call-back time is not a date and time", code="HT-IN-CALLBACK") from None
-    return queries.schedule_callback(svc, p.actor, cid, due, f.get("note", ""))
+    return queries.schedule_callback(c.svc, p.actor, cid, due, f.get("note", ""))
 
 
 ACTIONS: dict[str, Action] = {
-    "take-over": lambda svc, p, cid, f: conversations.take_over(svc, p.actor, cid),
-    "hand-back": lambda svc, p, cid, f: conversations.hand_back(svc, p.actor, cid),
+    "take-over": lambda c, p, cid, f: conversations.take_over(c.svc, p.actor, cid),
+    "hand-back": lambda c, p, cid, f: conversations.hand_back(c.svc, p.actor, cid),
     "reply": _reply,
     "override": _override,
     "resolve": _resolve,
@@ -273,13 +272,9 @@ async def conversation_action(request: Request, conversation_id: str, action: st
     person, form = await posted(request)
     if action not in ACTIONS:
         raise PageExit(render(request, "not_found.html", person, status=404))
-    svc = console(request).svc
     try:
         keys.require(person.actor, "conversations:act")
-        handler = ACTIONS[action]
-        if handler is _callback:
-            handler = functools.partial(_callback, zone=console(request).zone)
-        await run_in_threadpool(handler, svc, person, conversation_id, form)
+        await run_in_threadpool(ACTIONS[action], console(request), person, conversation_id, form)
     except HumantouchError as exc:
         return await _conversation(request, person, conversation_id, error=exc, form=form)
     return redirect(f"{PREFIX}/conversations/{conversation_id}?done={action}")
