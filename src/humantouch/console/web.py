@@ -140,13 +140,11 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
-def _when(value: str | datetime | None, zone: ZoneInfo) -> str:
-    """A stored moment (UTC) as the contact centre reads it: '2026-11-25 10:30 CET'."""
+def _when(value: str | None, zone: ZoneInfo) -> str:
+    """A stored moment (an ISO string with its offset) as the contact centre reads it: '2026-11-25 10:30 CET'."""
     if not value:
         return ""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
