@@ -109,6 +109,15 @@ def test_fraud_in_progress_is_never_automated() -> None:
     assert d.priority <= "P2"
 
 
+def test_money_charged_or_sent_wrongly_is_never_automated() -> None:
+    calm = analysis("invoice_question", 0.99)
+    assert decide(calm, None, book()).route == "automate"
+    d = decide(replace(calm, money_dispute=("2x afgeschreven",)), None, book())
+    assert d.route == "assist"
+    assert "money_dispute" in d.overrides
+    assert any(r.factor == "override.money_dispute" and "2x afgeschreven" in r.evidence for r in d.reasons)
+
+
 def test_low_understanding_is_never_automated_on_a_guess() -> None:
     d = decide(analysis("unknown", 0.2), None, book())
     assert d.route == "assist"

@@ -78,3 +78,28 @@ def test_history_is_read_for_signals_and_short_replies() -> None:
     t = engine.triage(Contact("ja", history=("mijn man is vorige week overleden", "moet ik iets regelen?")))
     assert "bereavement" in {e.name for e in t.analysis.life_events}
     assert t.decision.route != "automate"
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("waarom ben ik 2x afgeschreven voor dezelfde maand?", "2x afgeschreven"),
+        ("Ik heb die factuur allang betaald maar kreeg toch een aanmaning", "allang betaald"),
+        ("het bedrag op mijn factuur klopt niet", "bedrag op mijn factuur klopt niet"),
+        ("You charged me twice for March", "charged me twice"),
+        ("I sent 80 euro to the wrong account, can it be reversed?", "wrong account"),
+    ],
+)
+def test_money_disputes_are_read_in_both_languages(text: str, evidence: str) -> None:
+    t = double_engine().triage(Contact(text))
+    assert evidence in t.analysis.money_dispute
+    assert t.to_dict()["money_dispute"] == list(t.analysis.money_dispute)
+    assert "money_dispute" in t.decision.overrides
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ik heb nog niet betaald, kan dat ook later?", "I was not charged twice, all good", "het adres klopt niet"],
+)
+def test_no_money_dispute_without_one(text: str) -> None:
+    assert double_engine().triage(Contact(text)).analysis.money_dispute == ()

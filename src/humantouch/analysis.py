@@ -143,6 +143,8 @@ def analyze(
 
 
     repeat_evidence = tuple(dict.fromkeys(h.text for h in hits if h.group == "repeat_contact"))
+    # Said earlier in the conversation still counts: the money is still in dispute.
+    money_dispute = tuple(dict.fromkeys(h.text for h in hits if h.group == "money_dispute"))
     if customer and customer.recent_contacts >= 2:
         repeat_evidence = (*repeat_evidence, f"{customer.recent_contacts} contacts in the last 7 days")
 
@@ -166,4 +168,5 @@ def analyze(
             Span(s.type, s.start - base, s.end - base, s.score, s.text)
             for s in hits_to_spans([h for h in hits if h.start >= base], "special.")
         ),
+        money_dispute=money_dispute,
     )

@@ -4,7 +4,7 @@ Emotional and monetary value are sums of explained contributions, each a
 Reason with its weight and evidence; the quadrant follows from the two values
 and the playbook's thresholds, the route from the quadrant, and a few
 overrides always win (safety, an explicit request for a person, bereavement,
-fraud, not understanding the customer).
+fraud, money charged or sent wrongly, not understanding the customer).
 """
 
 from __future__ import annotations
@@ -153,6 +153,9 @@ def decide(a: Analysis, customer: CustomerContext | None, playbook: Playbook) ->
             "special_category",
             f"mentions {', '.join(kinds)}: " + "; ".join(s.text for s in a.special_categories[:3]),
         )
+    # The bot can explain a bill; it cannot correct one or get money back.
+    if a.money_dispute:
+        at_least("assist", "money_dispute", "; ".join(a.money_dispute))
     if a.repeat_contact and a.sentiment.label == "negative":
         at_least("assist", "unhappy_repeat_contact", "; ".join(a.repeat_evidence))
     spec = playbook.intents.get(a.intent.name)

@@ -119,6 +119,8 @@ class Analysis:
     repeat_evidence: tuple[str, ...]
     entities: tuple[Span, ...]
     special_categories: tuple[Span, ...]
+    # Evidence that the customer says money was charged, billed or sent wrongly ("2x afgeschreven").
+    money_dispute: tuple[str, ...] = ()
 
     def signal_names(self) -> set[str]:
         return {s.name for s in (*self.life_events, *self.vulnerability, *self.urgency.reasons)}
@@ -166,6 +168,7 @@ class Triage:
             "vulnerability": [to_plain(s) for s in a.vulnerability],
             "wants_human": a.wants_human,
             "repeat_contact": a.repeat_contact,
+            "money_dispute": list(a.money_dispute),
             "entities": [to_plain(s) for s in a.entities],
             "special_categories": [to_plain(s) for s in a.special_categories],
             "emotional_value": round(d.emotional_value, 3),

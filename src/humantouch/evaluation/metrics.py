@@ -47,3 +47,16 @@ def confusion(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -
     for g, p in zip(gold, pred, strict=True):
         matrix[index[g]][index[p]] += 1
     return matrix
+
+
+def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
+    """Agreement of two annotators beyond what their label frequencies give by chance."""
+    if len(a) != len(b):
+        raise ValueError(f"the first annotation has {len(a)} labels, the second {len(b)}")
+    if not a:
+        return 0.0
+    n = len(a)
+    observed = accuracy(a, b)
+    ca, cb = Counter(a), Counter(b)
+    expected = sum(ca[label] * cb[label] for label in ca) / (n * n)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0

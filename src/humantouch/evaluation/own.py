@@ -15,7 +15,7 @@ from typing import Any
 
 from humantouch.commands.triage import contact_from_record
 from humantouch.engine import Engine
-from humantouch.evaluation.metrics import accuracy, confusion, macro_f1
+from humantouch.evaluation.metrics import accuracy, cohen_kappa, confusion, macro_f1
 from humantouch.records import Triage
 
 ROUTES = ("automate", "assist", "human")
@@ -48,6 +48,31 @@ def load_cases(path: str | Path | None = None) -> list[Case]:
     else:
         text = Path(path).read_text(encoding="utf-8")
     return [Case(json.loads(line)) for line in text.splitlines() if line.strip()]
+
+
+def load_second_routes() -> dict[str, str]:
+    """A second, blind route annotation of the packaged set (id -> route), made from the written labelling
+    policy alone, without the gold labels or the system's output (docs/evaluation.md)."""
+    text = (resources.files("humantouch") / "data" / "eval_triage_second_routes.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return {str(r["id"]): str(r["route"]) for r in rows}
+
+
+def agreement(cases: Sequence[Case], pred_routes: Sequence[str], second: dict[str, str]) -> dict[str, Any] | None:
+    """How often two people agree on the route, beside how often the system agrees with each; None when the
+    second annotation does not cover these cases (another set given with --set)."""
+    ids = [str(c.record["id"]) for c in cases]
+    if not ids or any(i not in second for i in ids):
+        return None
+    gold = [c.gold("route") for c in cases]
+    other = [second[i] for i in ids]
+    return {
+        "cases": len(ids),
+        "gold_vs_second": round(accuracy(gold, other), 4),
+        "kappa_gold_vs_second": round(cohen_kappa(gold, other), 4),
+        "system_vs_gold": round(accuracy(gold, list(pred_routes)), 4),
+        "system_vs_second": round(accuracy(other, list(pred_routes)), 4),
+    }
 
 
 def predicted(t: Triage, task: str, gold: str, playbook_events: dict[str, float]) -> str:
@@ -99,6 +124,7 @@ def evaluate(engine: Engine, cases: Sequence[Case]) -> dict[str, Any]:
         "labels": list(ROUTES),
         "rows_gold_cols_pred": confusion(gold_routes, pred_routes, ROUTES),
     }
+    report["route_agreement"] = agreement(cases, pred_routes, load_second_routes())
     critical = []
     for c, t in zip(cases, results, strict=True):
         if c.record.get("critical") and t.decision.route == "automate":
@@ -142,6 +168,15 @@ def format_report(report: dict[str, Any]) -> str:
     ]
     for label, row in zip(ROUTES, report["route_confusion"]["rows_gold_cols_pred"], strict=True):
         lines.append(f"{label:<10}" + "".join(f"{n:>10}" for n in row))
+    agree = report.get("route_agreement")
+    if agree:
+        lines += [
+            "",
+            f"route agreement on {agree['cases']} cases: gold vs a second blind annotation "
+            f"{agree['gold_vs_second']:.3f} (Cohen's kappa {agree['kappa_gold_vs_second']:.2f}); "
+            f"system vs gold {agree['system_vs_gold']:.3f}, "
+            f"system vs the second annotation {agree['system_vs_second']:.3f}",
+        ]
     lines += [
         "",
         f"critical errors (must never be automated, but were): {len(report['critical_errors'])}"
