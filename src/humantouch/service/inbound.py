@@ -80,11 +80,7 @@ def receive(
                 # Inserted with the response, in the same transaction: a concurrent request with
                 # the same key collides here (its whole transaction rolls back) and replays ours.
                 # The same sender's requests queue on the customer lock before that anyway.
-                session.add(
-                    IdempotencyKey(
-                        key=msg.idempotency_key, request_hash=digest, response=response, created_at=svc.clock()
-                    )
-                )
+                repo.remember_response(session, msg.idempotency_key, digest, response, svc.clock())
     except IntegrityError as exc:
         if msg.idempotency_key:
             with svc.db.read() as session:
