@@ -26,6 +26,7 @@ from humantouch.privacy import messages as privacy_messages
 from humantouch.records import Contact, Triage
 from humantouch.service import events, lifecycle, views
 from humantouch.service.context import Service
+from humantouch.storage import repository as repo
 from humantouch.storage.tables import BotState, Conversation, Customer, CustomerFact, Identity, Message
 
 BOT_RESOLUTION = "answered_by_bot"
@@ -168,17 +169,23 @@ def converse(
         return Said(step, None)
     # The templates never quote a collected value; should one ever do, the stored (and so the
     # delivered) reply holds the placeholder, not the customer's IBAN (docs/privacy.md).
-    reply = Message(
-        conversation_id=conversation.id,
-        customer_id=customer.id,
-        channel=conversation.channel,
-        author="bot",
-        text=privacy_messages.mask_known(step.reply.text, masks),
-        created_at=now,
+    reply = repo.add_message(
+        session,
+        Message(
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            channel=conversation.channel,
+            author="bot",
+            agent_id=None,
+            text=privacy_messages.mask_known(step.reply.text, masks),
+            triage=None,
+            route=None,
+            priority=None,
+            external_id=None,
+            created_at=now,
+        ),
     )
-    session.add(reply)
     conversation.message_count += 1
-    session.flush()
     return Said(step, reply)
 
 

@@ -208,22 +208,26 @@ def _store(
         )
         session.add(conversation)
         _take_in(conversation, triage, stored, now)
-    message = Message(
-        conversation_id=conversation.id,
-        customer_id=customer.id,
-        channel=msg.channel,
-        author="customer",
-        text=stored.text,
-        triage=triage_dict,
-        route=decision.route,
-        priority=decision.priority,
-        external_id=msg.external_id,
-        created_at=now,
+    if new_conversation:
+        session.flush()  # the message refers to it
+    # The message id is needed now (its original, the bot's turn, the events): a plain insert gives it
+    # without a flush. An existing conversation is written once, at the commit, with the bot's changes.
+    message = repo.add_message(
+        session,
+        Message(
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            channel=msg.channel,
+            author="customer",
+            agent_id=None,
+            text=stored.text,
+            triage=triage_dict,
+            route=decision.route,
+            priority=decision.priority,
+            external_id=msg.external_id,
+            created_at=now,
+        ),
     )
-    session.add(message)
-    # The message id is needed now (its original, the bot's turn, the events). An existing conversation
-    # changes only after this flush, so it is written once, with the bot's changes, not twice.
-    session.flush()
     if not new_conversation:
         _escalate(svc, conversation, triage, reopened=before == "resolved")
         _take_in(conversation, triage, stored, now)

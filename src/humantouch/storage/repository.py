@@ -124,6 +124,11 @@ def _insert_outbox() -> Insert:
 
 
 @_hot
+def _insert_message() -> Insert:
+    return insert(Message.__table__)  # type: ignore[arg-type]
+
+
+@_hot
 def _insert_idempotency() -> Insert:
     return insert(IdempotencyKey.__table__)  # type: ignore[arg-type]
 
@@ -238,6 +243,23 @@ def recent_conversation_count(session: Session, customer_id: str, since: datetim
     if exclude is not None:
         query = query.where(Conversation.id != exclude)
     return int(session.scalar(query) or 0)
+
+
+MESSAGE_COLUMNS = tuple(c.key for c in Message.__table__.columns if c.key != "id")
+
+
+def add_message(session: Session, message: Message) -> Message:
+    """Insert `message` at once with a plain insert (see the module docstring) and give it its id.
+
+    `message` stays a plain record the session does not track: a message is never changed in the
+    transaction that adds it. Its conversation and customer must be in the database already (flushed).
+    """
+    inserted = session.connection().execute(
+        _insert_message(), {key: getattr(message, key) for key in MESSAGE_COLUMNS}
+    ).inserted_primary_key
+    assert inserted is not None, "an insert without a primary key"
+    message.id = int(inserted[0])
+    return message
 
 
 def messages_of(session: Session, conversation_ids: Iterable[str]) -> Sequence[Message]:
