@@ -67,13 +67,13 @@ def receive(
             earlier = _replay(session, msg.idempotency_key, digest)
             if earlier is not None:
                 return Received(earlier, True)
-        contact = _contact(svc, session, msg, kind, value)
+        contact, prior = _contact(svc, session, msg, kind, value)
     triage = svc.engine.triage(contact)
     found = dialogue.search(svc, contact, triage)
 
     try:
         with svc.db.write() as session:
-            response = _store(svc, session, msg, kind, value, triage, found)
+            response = _store(svc, session, msg, kind, value, triage, found, prior)
             if after_store is not None:
                 after_store(session, response)
             if msg.idempotency_key:
@@ -114,11 +114,14 @@ def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
     return dict(row.response)
 
 
-def _contact(svc: Service, session: Session, msg: InboundMessage, kind: str, value: str) -> Contact:
-    """What the engine should know beside the text: the customer profile and the conversation so far."""
+def _contact(
+    svc: Service, session: Session, msg: InboundMessage, kind: str, value: str
+) -> tuple[Contact, dialogue.Prior | None]:
+    """What the engine should know beside the text: the customer profile and the conversation so far;
+    and what the bot's turn will read (`dialogue.Prior`), so the write transaction need not."""
     customer = repo.customer_of_identity(session, kind, value)
     if customer is None:
-        return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name))
+        return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name)), None
     since = svc.clock() - RECENT_WINDOW
     if msg.conversation_id:
         conversation = _conversation_for(session, msg, customer)
@@ -128,7 +131,7 @@ def _contact(svc: Service, session: Session, msg: InboundMessage, kind: str, val
         conversation_id, recent = repo.open_conversation_and_recent(session, customer.id, msg.channel, since)
     history = repo.customer_texts(session, conversation_id, HISTORY_MESSAGES) if conversation_id else []
     fa = customer.form_of_address
-    return Contact(
+    contact = Contact(
         text=msg.text,
         channel=msg.channel,
         history=tuple(history),
@@ -142,6 +145,7 @@ def _contact(svc: Service, session: Session, msg: InboundMessage, kind: str, val
             recent_contacts=recent,
         ),
     )
+    return contact, dialogue.read_prior(session, customer, conversation_id)
 
 
 def _conversation_for(session: Session, msg: InboundMessage, customer: Customer) -> Conversation | None:
@@ -169,6 +173,7 @@ def _store(
     value: str,
     triage: Triage,
     found: dialogue.Found | None = None,
+    prior: dialogue.Prior | None = None,
 ) -> dict[str, Any]:
     now = svc.clock()
     customer, created = repo.customer_for_identity(session, kind, value, name=msg.sender_name)
@@ -187,6 +192,9 @@ def _store(
     decision = triage.decision
     conversation = _conversation_for(session, msg, customer)
     before = conversation.status if conversation is not None else None
+    # What the bot's turn read before the transaction, as far as it is still current; before anything
+    # here changes the customer or the conversation.
+    prior = dialogue.usable(prior, customer, conversation)
     # Personal data is masked before anything is stored; the original only encrypted (humantouch.privacy).
     stored = privacy_messages.prepare(msg.text, triage, svc.engine.playbook.storage)
     triage_dict = stored.triage
@@ -233,7 +241,16 @@ def _store(
         _take_in(conversation, triage, stored, now)
     privacy_messages.keep_original(svc, session, message, msg.text, stored)
     said = dialogue.converse(
-        svc, session, conversation, customer, message, triage, before, found or dialogue.Found(), text=msg.text
+        svc,
+        session,
+        conversation,
+        customer,
+        message,
+        triage,
+        before,
+        found or dialogue.Found(),
+        text=msg.text,
+        prior=prior,
     )
 
     conv_view = views.conversation(conversation)
