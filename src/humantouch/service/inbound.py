@@ -1,13 +1,20 @@
 """The inbound flow: a customer message from any channel becomes a stored, analysed, routed contact.
 
-    normalise sender -> replay? -> read context -> triage (engine, no transaction open)
+    normalise sender -> replay? -> read context (and what the bot's turn reads: dialogue.Prior)
+      -> triage (engine, no transaction open) -> knowledge search
       -> ONE write transaction: customer (resolve or create, then lock),
          conversation (reference / open one / new), message + triage, conversation state,
-         SLA due, event log, outbox rows, the idempotency row with the response -> commit
+         the bot's turn, SLA due, event log, outbox rows, the idempotency row with the response -> commit
 
 Triage runs before the write transaction so no lock is held during model work; the context it
 sees (history, recent contacts) is read just before. Locking the customer row serialises the
 writes for one customer, so parallel messages never open two conversations for the same channel.
+
+The write transaction is kept short, because on SQLite every writer of every API process waits for
+it: the bot's state and the customer's known facts are read before it and used inside only while the
+rows they came from are unchanged (`dialogue.usable`), and the rows a message appends (message, events,
+outbox and delivery rows, the idempotency row) are plain inserts that run at once instead of ORM
+objects flushed by the unit of work (storage/repository.py).
 """
 
 from __future__ import annotations
