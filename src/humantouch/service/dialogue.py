@@ -7,7 +7,7 @@
                                           on the prior reads if their rows are unchanged (else it
                                           reads them again), store the reply as a bot message,
                                           set the status
-    record_outbound(svc, session, said)   its `message.outbound` event, after the routing events
+    outbound_event(said)                  its `message.outbound` event, recorded after the routing events
 
 The bot's outcome moves the conversation along the life cycle: intake -> `intake`, a handoff ->
 `waiting_for_agent`, a confirmed answer -> `resolved` (code `answered_by_bot`).
@@ -280,14 +280,12 @@ def _state_updated(session: Session, conversation_id: str, state: dict[str, Any]
     return bool(getattr(result, "rowcount", 0))
 
 
-def record_outbound(svc: Service, session: Session, said: Said) -> None:
+def outbound_event(said: Said) -> events.Pending | None:
     """The `message.outbound` event of the bot's reply; recorded after the routing events, so the
     log reads in the order things happened (received, routed, handed off, answered)."""
     if said.message is None:
-        return
-    events.record(
-        svc,
-        session,
+        return None
+    return events.Pending(
         "message.outbound",
         {"message_id": said.message.id, "author": "bot"},
         customer_id=said.message.customer_id,

@@ -263,43 +263,46 @@ def _store(
     conv_view = views.conversation(conversation)
     msg_view = views.message(message, with_triage=False)
     ids = {"customer_id": customer.id, "conversation_id": conversation.id}
-    events.record(svc, session, "message.received", {"message_id": message.id}, actor="inbound", **ids)
-    events.record(
-        svc,
-        session,
-        "contact.routed",
-        privacy_messages.outgoing(
-            svc.engine.playbook.storage,
-            conversation,
-            {"conversation": conv_view, "message": msg_view, "triage": triage_dict},
-            triage_dict,
-        ),
-        actor="engine",
-        **ids,
-    )
-    if conversation.status in lifecycle.NEEDS_PERSON and before not in lifecycle.NEEDS_PERSON:
-        brief = briefing.store(svc, session, conversation, found.hits if found else ())
-        # The scorecard's briefing coverage counts these (feedback/dataset.py).
-        events.record(svc, session, "briefing.created", {"message_id": message.id}, actor="bot", **ids)
-        events.record(
-            svc,
-            session,
-            "contact.handoff",
+    # Recorded together at the end, in this order: one insert for the events, one for their deliveries.
+    pending = [
+        events.Pending("message.received", {"message_id": message.id}, actor="inbound", **ids),
+        events.Pending(
+            "contact.routed",
             privacy_messages.outgoing(
                 svc.engine.playbook.storage,
                 conversation,
-                {
-                    "conversation": conv_view,
-                    "message_id": message.id,
-                    "reasons": triage_dict["reasons"],
-                    "briefing": brief,
-                },
+                {"conversation": conv_view, "message": msg_view, "triage": triage_dict},
                 triage_dict,
             ),
             actor="engine",
             **ids,
+        ),
+    ]
+    if conversation.status in lifecycle.NEEDS_PERSON and before not in lifecycle.NEEDS_PERSON:
+        brief = briefing.store(svc, session, conversation, found.hits if found else ())
+        # The scorecard's briefing coverage counts these (feedback/dataset.py).
+        pending.append(events.Pending("briefing.created", {"message_id": message.id}, actor="bot", **ids))
+        pending.append(
+            events.Pending(
+                "contact.handoff",
+                privacy_messages.outgoing(
+                    svc.engine.playbook.storage,
+                    conversation,
+                    {
+                        "conversation": conv_view,
+                        "message_id": message.id,
+                        "reasons": triage_dict["reasons"],
+                        "briefing": brief,
+                    },
+                    triage_dict,
+                ),
+                actor="engine",
+                **ids,
+            )
         )
-    dialogue.record_outbound(svc, session, said)
+    if (answered := dialogue.outbound_event(said)) is not None:
+        pending.append(answered)
+    events.record_many(svc, session, pending)
     return {
         "message": msg_view,
         "triage": triage_dict,

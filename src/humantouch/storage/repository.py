@@ -118,6 +118,12 @@ def _insert_event() -> Insert:
     return insert(Event.__table__)  # type: ignore[arg-type]  # a Table, not the mapped class: no unit of work
 
 
+@cache
+def _insert_events(in_order: bool) -> Insert:
+    table = Event.__table__
+    return insert(table).returning(table.c.id, sort_by_parameter_order=in_order)  # type: ignore[arg-type]
+
+
 @_hot
 def _insert_outbox() -> Insert:
     return insert(OutboxItem.__table__)  # type: ignore[arg-type]
@@ -254,9 +260,10 @@ def add_message(session: Session, message: Message) -> Message:
     `message` stays a plain record the session does not track: a message is never changed in the
     transaction that adds it. Its conversation and customer must be in the database already (flushed).
     """
-    inserted = session.connection().execute(
-        _insert_message(), {key: getattr(message, key) for key in MESSAGE_COLUMNS}
-    ).inserted_primary_key
+    # A column left out is NULL, as the unit of work leaves it; a None given would be stored as a JSON
+    # null in the `triage` column, which the retention purge tells apart from no analysis.
+    values = {key: value for key in MESSAGE_COLUMNS if (value := getattr(message, key)) is not None}
+    inserted = session.connection().execute(_insert_message(), values).inserted_primary_key
     assert inserted is not None, "an insert without a primary key"
     message.id = int(inserted[0])
     return message
@@ -347,36 +354,57 @@ def append_event(
         actor=actor,
         created_at=utcnow(),
     )
-    connection = session.connection()
-    inserted = connection.execute(
-        _insert_event(),
-        {
-            "type": type_,
-            "payload": payload,
-            "customer_id": customer_id,
-            "conversation_id": conversation_id,
-            "actor": actor,
-            "created_at": event.created_at,
-        },
-    ).inserted_primary_key
+    inserted = session.connection().execute(_insert_event(), _event_row(event)).inserted_primary_key
     assert inserted is not None, "an insert without a primary key"
     event.id = int(inserted[0])
-    if targets:
-        connection.execute(
-            _insert_outbox(),
-            [
-                {
-                    "event_id": event.id,
-                    "target": target,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": event.created_at,
-                    "created_at": utcnow(),
-                }
-                for target in targets
-            ],
-        )
+    _queue_webhooks(session, [(event, targets)])
     return event
+
+
+def append_events(session: Session, events: Sequence[tuple[Event, Sequence[str]]]) -> None:
+    """`append_event` for several events (each with its webhook targets) in one statement: they get their
+    ids in the order given."""
+    if not events:
+        return
+    connection = session.connection()
+    # SQLite does not promise RETURNING's rows in the order of the VALUES, and SQLAlchemy then sends one
+    # statement per row; but it gives the rows of one INSERT their ids in that order, each above any
+    # before (and the write lock keeps other writers out), so the ids sorted are in the order given.
+    sqlite = connection.dialect.name == "sqlite"
+    ids = connection.execute(_insert_events(not sqlite), [_event_row(e) for e, _ in events]).scalars().all()
+    if sqlite:
+        ids = sorted(ids)
+    for (event, _), event_id in zip(events, ids, strict=True):
+        event.id = int(event_id)
+    _queue_webhooks(session, events)
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    return {
+        "type": event.type,
+        "payload": event.payload,
+        "customer_id": event.customer_id,
+        "conversation_id": event.conversation_id,
+        "actor": event.actor,
+        "created_at": event.created_at,
+    }
+
+
+def _queue_webhooks(session: Session, events: Sequence[tuple[Event, Sequence[str]]]) -> None:
+    rows = [
+        {
+            "event_id": event.id,
+            "target": target,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": event.created_at,
+            "created_at": utcnow(),
+        }
+        for event, targets in events
+        for target in targets
+    ]
+    if rows:
+        session.connection().execute(_insert_outbox(), rows)
 
 
 # Tables whose rows workers claim with a lease: the webhook outbox and the channel deliveries.
