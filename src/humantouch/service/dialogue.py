@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, bindparam, literal, select, union_all, update
+from sqlalchemy import CompoundSelect, Select, Update, bindparam, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from humantouch.bot.dialogue import Profile, State, Step, Turn, respond
@@ -176,7 +176,7 @@ def known_facts(session: Session, customer_id: str) -> dict[str, str]:
 
 
 @cache
-def _update_state() -> Any:
+def _update_state() -> Update:
     table = BotState.__table__
     return (
         update(table)  # type: ignore[arg-type]
@@ -204,9 +204,9 @@ def converse(
     playbook = svc.engine.playbook
     # The bot reads intents' facts and thresholds: the engine's playbook is the full Playbook.
     assert isinstance(playbook, Playbook), "the bot needs the engine's Playbook"
-    # Neither read depends on the changes this transaction has pending (the conversation's), so they
-    # need not be flushed first; they are written once, with the bot's reply, below. A conversation
-    # that starts with this message (`before` is None) has no bot state yet.
+    # The state and the known facts come from `prior` where it is still current, else they are read here;
+    # neither read depends on the changes this transaction has pending (the conversation's), so they need
+    # not be flushed first. A conversation that starts with this message (`before` is None) has no state.
     row: BotState | None = None
     stored: dict[str, Any] | None = None
     prior_state = prior is not None and prior.conversation_id == conversation.id and before is not None
