@@ -40,16 +40,25 @@ def test_503_when_the_database_cannot_be_reached(engine: Engine) -> None:
 def test_503_mid_transaction_leaves_nothing_half_written(api: Api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from humantouch.service import events
 
-    real = events.record
+    real, real_many = events.record, events.record_many
     calls = []
 
-    def flaky(svc, session, type_, *a, **k):  # type: ignore[no-untyped-def]
-        calls.append(type_)
-        if type_ == "contact.routed":
+    def fail_at_routed(types: list[str]) -> None:
+        calls.extend(types)
+        if "contact.routed" in types:
             raise OperationalError("INSERT INTO events", {}, ConnectionResetError("server closed the connection"))
+
+    def flaky(svc, session, type_, *a, **k):  # type: ignore[no-untyped-def]
+        fail_at_routed([type_])
         return real(svc, session, type_, *a, **k)
 
+    def flaky_many(svc, session, pending):  # type: ignore[no-untyped-def]
+        # The inbound flow records the events after the bot's turn together (events.record_many).
+        fail_at_routed([p.type for p in pending])
+        return real_many(svc, session, pending)
+
     monkeypatch.setattr(events, "record", flaky)
+    monkeypatch.setattr(events, "record_many", flaky_many)
     message = {"channel": "chat", "sender": {"kind": "email", "value": "a@b.nl"}, "text": "Mijn pakket is kwijt"}
     r = api.post("/v1/messages", message, role="integration")
     assert r.status_code == 503, r.text

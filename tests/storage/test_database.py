@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 from sqlalchemy import text
 
@@ -47,3 +50,33 @@ def test_an_unreachable_server_is_unavailable() -> None:
     with pytest.raises(UnavailableError), db.read() as s:
         s.execute(text("SELECT 1"))
     db.dispose()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
+def test_a_write_holds_the_file_lock_that_queues_the_processes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Another API process's writer waits on the file lock beside the database (kernel-queued), not in
+    SQLite's sleeping busy handler: the lock is held exactly while a write transaction is open."""
+    import fcntl
+
+    db = Database(f"sqlite:///{tmp_path / 'q.db'}")
+    probe = os.open(tmp_path / "q.db-writers", os.O_RDWR | os.O_CREAT)
+
+    def free() -> bool:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return True
+
+    try:
+        with db.write() as s:
+            s.execute(text("CREATE TABLE t (n INTEGER)"))
+            assert not free()
+        assert free()
+        with db.read() as s:
+            s.execute(text("SELECT count(*) FROM t"))
+            assert free()  # readers do not queue
+    finally:
+        os.close(probe)
+        db.dispose()

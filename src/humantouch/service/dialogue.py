@@ -1,10 +1,13 @@
 """The bot inside the inbound flow: search knowledge before the transaction, respond inside it.
 
     search(svc, contact, triage)          model work, no transaction open (like triage)
-    converse(svc, session, ...)           in the inbound write transaction: load the bot state,
-                                          `bot.dialogue.respond`, store the reply as a bot message,
+    read_prior(session, customer, id)     before the write transaction too: the bot state and the
+                                          customer's known facts (`Prior`)
+    converse(svc, session, ...)           in the inbound write transaction: `bot.dialogue.respond`
+                                          on the prior reads if their rows are unchanged (else it
+                                          reads them again), store the reply as a bot message,
                                           set the status
-    record_outbound(svc, session, said)   its `message.outbound` event, after the routing events
+    outbound_event(said)                  its `message.outbound` event, recorded after the routing events
 
 The bot's outcome moves the conversation along the life cycle: intake -> `intake`, a handoff ->
 `waiting_for_agent`, a confirmed answer -> `resolved` (code `answered_by_bot`).
@@ -12,11 +15,12 @@ The bot's outcome moves the conversation along the life cycle: intake -> `intake
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, bindparam, literal, select, union_all
+from sqlalchemy import CompoundSelect, Select, Update, bindparam, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from humantouch.bot.dialogue import Profile, State, Step, Turn, respond
@@ -26,6 +30,7 @@ from humantouch.privacy import messages as privacy_messages
 from humantouch.records import Contact, Triage
 from humantouch.service import events, lifecycle, views
 from humantouch.service.context import Service
+from humantouch.storage import repository as repo
 from humantouch.storage.tables import BotState, Conversation, Customer, CustomerFact, Identity, Message
 
 BOT_RESOLUTION = "answered_by_bot"
@@ -86,6 +91,62 @@ def search(svc: Service, contact: Contact, triage: Triage) -> Found:
     return Found(result.hits)
 
 
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """What the bot's turn reads, read before the write transaction so the lock is not held for it: the
+    customer's known facts and the conversation's bot state, with the versions of the rows they came from.
+    Inside the transaction `usable` keeps what is still current (the customer and conversation rows are
+    read there anyway); what changed in between is read again there.
+
+    Every change of a bot state comes with a customer message, which changes its conversation's
+    `message_count` and `updated_at`; every change of a customer's identities changes its `updated_at`
+    (service/customers.py).
+    """
+
+    customer_id: str
+    customer_updated_at: datetime
+    known: dict[str, str]
+    conversation_id: str | None = None
+    message_count: int = -1
+    conversation_updated_at: datetime | None = None
+    state: dict[str, Any] | None = None  # None: the conversation has no bot state row
+
+
+@cache
+def _state_with_version() -> Select[tuple[int, datetime, dict[str, Any] | None]]:
+    return (
+        select(Conversation.message_count, Conversation.updated_at, BotState.state)
+        .outerjoin(BotState, BotState.conversation_id == Conversation.id)
+        .where(Conversation.id == bindparam("conversation_id"))
+    )
+
+
+def read_prior(session: Session, customer: Customer, conversation_id: str | None) -> Prior:
+    prior = Prior(customer.id, customer.updated_at, known_facts(session, customer.id))
+    if conversation_id is None:
+        return prior
+    row = session.execute(_state_with_version(), {"conversation_id": conversation_id}).first()
+    if row is None:
+        return prior
+    return replace(
+        prior, conversation_id=conversation_id, message_count=row[0], conversation_updated_at=row[1], state=row[2]
+    )
+
+
+def usable(prior: Prior | None, customer: Customer, conversation: Conversation | None) -> Prior | None:
+    """`prior` as far as its rows are unchanged: call inside the write transaction, with the customer
+    (locked) and the conversation as read there, before this message changes them."""
+    if prior is None or prior.customer_id != customer.id or prior.customer_updated_at != customer.updated_at:
+        return None
+    if conversation is None or (prior.conversation_id, prior.message_count, prior.conversation_updated_at) != (
+        conversation.id,
+        conversation.message_count,
+        conversation.updated_at,
+    ):
+        return replace(prior, conversation_id=None, state=None)
+    return prior
+
+
 def load_state(session: Session, conversation_id: str) -> State:
     row = session.get(BotState, conversation_id)
     return State.from_dict(row.state if row is not None else None)
@@ -104,14 +165,24 @@ def _profile_rows() -> CompoundSelect[int, int, str, str]:
     )
 
 
-def profile_of(session: Session, customer: Customer) -> Profile:
+def known_facts(session: Session, customer_id: str) -> dict[str, str]:
     """The facts known of the customer: identities of PROFILE_FACTS kinds first, then the collected
     facts; the oldest row of a fact wins. One query for both."""
-    rows = session.execute(_profile_rows(), {"customer_id": customer.id}).all()
+    rows = session.execute(_profile_rows(), {"customer_id": customer_id}).all()
     known: dict[str, str] = {}
     for source, _, name, value in sorted(rows, key=lambda r: (r[0], r[1])):
         known.setdefault(PROFILE_FACTS[name] if source == 0 else name, value)
-    return Profile(customer.name, customer.language, customer.form_of_address, known)
+    return known
+
+
+@cache
+def _update_state() -> Update:
+    table = BotState.__table__
+    return (
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.conversation_id == bindparam("cid"))
+        .values(state=bindparam("state"), updated_at=bindparam("now"))
+    )
 
 
 def converse(
@@ -125,19 +196,30 @@ def converse(
     found: Found,
     *,
     text: str | None = None,
+    prior: Prior | None = None,
 ) -> Said:
     """`text` is what the customer wrote (the triage's entity offsets point into it); the stored
-    `message.text` may be masked for privacy."""
+    `message.text` may be masked for privacy. `prior`: the reads made before the transaction, as far
+    as they are still current (`usable`)."""
     playbook = svc.engine.playbook
     # The bot reads intents' facts and thresholds: the engine's playbook is the full Playbook.
     assert isinstance(playbook, Playbook), "the bot needs the engine's Playbook"
-    # Neither read depends on the changes this transaction has pending (the conversation's), so they
-    # need not be flushed first; they are written once, with the bot's reply, below. A conversation
-    # that starts with this message (`before` is None) has no bot state yet.
+    # The state and the known facts come from `prior` where it is still current, else they are read here;
+    # neither read depends on the changes this transaction has pending (the conversation's), so they need
+    # not be flushed first. A conversation that starts with this message (`before` is None) has no state.
+    row: BotState | None = None
+    stored: dict[str, Any] | None = None
+    prior_state = prior is not None and prior.conversation_id == conversation.id and before is not None
     with session.no_autoflush:
-        row = session.get(BotState, conversation.id) if before is not None else None
-        profile = profile_of(session, customer)
-    state = State.from_dict(row.state if row is not None else None)
+        if prior_state:
+            assert prior is not None
+            stored = prior.state
+        elif before is not None:
+            row = session.get(BotState, conversation.id)
+            stored = row.state if row is not None else None
+        known = prior.known if prior is not None else known_facts(session, customer.id)
+    profile = Profile(customer.name, customer.language, customer.form_of_address, known)
+    state = State.from_dict(stored)
     turn = Turn(
         text=text if text is not None else message.text,
         message_id=message.id,
@@ -150,16 +232,21 @@ def converse(
     )
     step = respond(state, turn, profile, playbook)
     now = svc.clock()
-    if row is None:
-        row = BotState(conversation_id=conversation.id, customer_id=customer.id, state={}, updated_at=now)
-        session.add(row)
     # The raw value of a collected fact is needed only in this turn (the reply guard below); the
     # stored working state keeps it masked like the message it came from (docs/privacy.md).
     masks = privacy_messages.fact_masks(
         ((f.fact, f.value) for f in step.state.facts), playbook.storage, step.state.language
     )
-    row.state = privacy_messages.masked_state(step.state, masks).to_dict()
-    row.updated_at = now
+    new_state = privacy_messages.masked_state(step.state, masks).to_dict()
+    # A state read before the transaction is updated with a plain statement (its row is not in the
+    # session); one removed in between (retention) is added again, as a state read here would be.
+    updated = prior_state and stored is not None and _state_updated(session, conversation.id, new_state, now)
+    if not updated:
+        if row is None:
+            row = BotState(conversation_id=conversation.id, customer_id=customer.id, state={}, updated_at=now)
+            session.add(row)
+        row.state = new_state
+        row.updated_at = now
     if step.state.intent is not None:
         # The topic as the bot followed it: an answer to its question ("op de A28") is no new topic.
         conversation.intent = step.state.intent
@@ -168,28 +255,37 @@ def converse(
         return Said(step, None)
     # The templates never quote a collected value; should one ever do, the stored (and so the
     # delivered) reply holds the placeholder, not the customer's IBAN (docs/privacy.md).
-    reply = Message(
-        conversation_id=conversation.id,
-        customer_id=customer.id,
-        channel=conversation.channel,
-        author="bot",
-        text=privacy_messages.mask_known(step.reply.text, masks),
-        created_at=now,
+    reply = repo.add_message(
+        session,
+        Message(
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            channel=conversation.channel,
+            author="bot",
+            agent_id=None,
+            text=privacy_messages.mask_known(step.reply.text, masks),
+            triage=None,
+            route=None,
+            priority=None,
+            external_id=None,
+            created_at=now,
+        ),
     )
-    session.add(reply)
     conversation.message_count += 1
-    session.flush()
     return Said(step, reply)
 
 
-def record_outbound(svc: Service, session: Session, said: Said) -> None:
+def _state_updated(session: Session, conversation_id: str, state: dict[str, Any], now: datetime) -> bool:
+    result = session.connection().execute(_update_state(), {"cid": conversation_id, "state": state, "now": now})
+    return bool(getattr(result, "rowcount", 0))
+
+
+def outbound_event(said: Said) -> events.Pending | None:
     """The `message.outbound` event of the bot's reply; recorded after the routing events, so the
     log reads in the order things happened (received, routed, handed off, answered)."""
     if said.message is None:
-        return
-    events.record(
-        svc,
-        session,
+        return None
+    return events.Pending(
         "message.outbound",
         {"message_id": said.message.id, "author": "bot"},
         customer_id=said.message.customer_id,

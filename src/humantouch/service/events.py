@@ -4,7 +4,8 @@ and the channel deliveries for outbound messages and handoffs (service/outbound.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from humantouch.service import outbound
 from humantouch.service.context import WEBHOOK_EVENTS, Actor, Service
 from humantouch.storage import repository as repo
-from humantouch.storage.tables import Conversation, Event
+from humantouch.storage.tables import Conversation, Event, utcnow
 
 # What else happens, in the same transaction, when an event is recorded: event type -> dotted
 # paths of `hook(svc, session, event)`, imported on first use (like cli.COMMANDS). Whoever
@@ -46,6 +47,44 @@ def record(
     for path in EVENT_HOOKS.get(type_, ()):
         _hook(path)(svc, session, event)
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An event to record later with others (`record_many`)."""
+
+    type: str
+    payload: dict[str, Any]
+    customer_id: str | None = None
+    conversation_id: str | None = None
+    actor: str | None = None
+
+
+def record_many(svc: Service, session: Session, pending: Sequence[Pending]) -> list[Event]:
+    """`record` for several events at once: one insert for the events (their ids in the order given),
+    one for their outbox rows and one for their channel deliveries; then each one's hooks, in order.
+    Every statement in the write transaction prolongs the lock on SQLite (service/inbound.py)."""
+    batch = [
+        (
+            Event(
+                type=p.type,
+                payload=p.payload,
+                customer_id=p.customer_id,
+                conversation_id=p.conversation_id,
+                actor=p.actor,
+                created_at=utcnow(),
+            ),
+            svc.webhook_targets if p.type in WEBHOOK_EVENTS else (),
+        )
+        for p in pending
+    ]
+    repo.append_events(session, batch)
+    recorded = [event for event, _ in batch]
+    outbound.enqueue_many(session, recorded)
+    for event in recorded:
+        for path in EVENT_HOOKS.get(event.type, ()):
+            _hook(path)(svc, session, event)
+    return recorded
 
 
 def _hook(path: str) -> Callable[[Service, Session, Event], object]:

@@ -1,13 +1,20 @@
 """The inbound flow: a customer message from any channel becomes a stored, analysed, routed contact.
 
-    normalise sender -> replay? -> read context -> triage (engine, no transaction open)
+    normalise sender -> replay? -> read context (and what the bot's turn reads: dialogue.Prior)
+      -> triage (engine, no transaction open) -> knowledge search
       -> ONE write transaction: customer (resolve or create, then lock),
          conversation (reference / open one / new), message + triage, conversation state,
-         SLA due, event log, outbox rows, the idempotency row with the response -> commit
+         the bot's turn, SLA due, event log, outbox rows, the idempotency row with the response -> commit
 
 Triage runs before the write transaction so no lock is held during model work; the context it
 sees (history, recent contacts) is read just before. Locking the customer row serialises the
 writes for one customer, so parallel messages never open two conversations for the same channel.
+
+The write transaction is kept short, because on SQLite every writer of every API process waits for
+it: the bot's state and the customer's known facts are read before it and used inside only while the
+rows they came from are unchanged (`dialogue.usable`), and the rows a message appends (message, events,
+outbox and delivery rows, the idempotency row) are plain inserts that run at once instead of ORM
+objects flushed by the unit of work (storage/repository.py).
 """
 
 from __future__ import annotations
@@ -67,24 +74,20 @@ def receive(
             earlier = _replay(session, msg.idempotency_key, digest)
             if earlier is not None:
                 return Received(earlier, True)
-        contact = _contact(svc, session, msg, kind, value)
+        contact, prior = _contact(svc, session, msg, kind, value)
     triage = svc.engine.triage(contact)
     found = dialogue.search(svc, contact, triage)
 
     try:
         with svc.db.write() as session:
-            response = _store(svc, session, msg, kind, value, triage, found)
+            response = _store(svc, session, msg, kind, value, triage, found, prior)
             if after_store is not None:
                 after_store(session, response)
             if msg.idempotency_key:
                 # Inserted with the response, in the same transaction: a concurrent request with
                 # the same key collides here (its whole transaction rolls back) and replays ours.
                 # The same sender's requests queue on the customer lock before that anyway.
-                session.add(
-                    IdempotencyKey(
-                        key=msg.idempotency_key, request_hash=digest, response=response, created_at=svc.clock()
-                    )
-                )
+                repo.remember_response(session, msg.idempotency_key, digest, response, svc.clock())
     except IntegrityError as exc:
         if msg.idempotency_key:
             with svc.db.read() as session:
@@ -118,11 +121,14 @@ def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
     return dict(row.response)
 
 
-def _contact(svc: Service, session: Session, msg: InboundMessage, kind: str, value: str) -> Contact:
-    """What the engine should know beside the text: the customer profile and the conversation so far."""
+def _contact(
+    svc: Service, session: Session, msg: InboundMessage, kind: str, value: str
+) -> tuple[Contact, dialogue.Prior | None]:
+    """What the engine should know beside the text: the customer profile and the conversation so far;
+    and what the bot's turn will read (`dialogue.Prior`), so the write transaction need not."""
     customer = repo.customer_of_identity(session, kind, value)
     if customer is None:
-        return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name))
+        return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name)), None
     since = svc.clock() - RECENT_WINDOW
     if msg.conversation_id:
         conversation = _conversation_for(session, msg, customer)
@@ -132,7 +138,7 @@ def _contact(svc: Service, session: Session, msg: InboundMessage, kind: str, val
         conversation_id, recent = repo.open_conversation_and_recent(session, customer.id, msg.channel, since)
     history = repo.customer_texts(session, conversation_id, HISTORY_MESSAGES) if conversation_id else []
     fa = customer.form_of_address
-    return Contact(
+    contact = Contact(
         text=msg.text,
         channel=msg.channel,
         history=tuple(history),
@@ -146,6 +152,7 @@ def _contact(svc: Service, session: Session, msg: InboundMessage, kind: str, val
             recent_contacts=recent,
         ),
     )
+    return contact, dialogue.read_prior(session, customer, conversation_id)
 
 
 def _conversation_for(session: Session, msg: InboundMessage, customer: Customer) -> Conversation | None:
@@ -173,6 +180,7 @@ def _store(
     value: str,
     triage: Triage,
     found: dialogue.Found | None = None,
+    prior: dialogue.Prior | None = None,
 ) -> dict[str, Any]:
     now = svc.clock()
     customer, created = repo.customer_for_identity(session, kind, value, name=msg.sender_name)
@@ -191,6 +199,9 @@ def _store(
     decision = triage.decision
     conversation = _conversation_for(session, msg, customer)
     before = conversation.status if conversation is not None else None
+    # What the bot's turn read before the transaction, as far as it is still current; before anything
+    # here changes the customer or the conversation.
+    prior = dialogue.usable(prior, customer, conversation)
     # Personal data is masked before anything is stored; the original only encrypted (humantouch.privacy).
     stored = privacy_messages.prepare(msg.text, triage, svc.engine.playbook.storage)
     triage_dict = stored.triage
@@ -212,70 +223,86 @@ def _store(
         )
         session.add(conversation)
         _take_in(conversation, triage, stored, now)
-    message = Message(
-        conversation_id=conversation.id,
-        customer_id=customer.id,
-        channel=msg.channel,
-        author="customer",
-        text=stored.text,
-        triage=triage_dict,
-        route=decision.route,
-        priority=decision.priority,
-        external_id=msg.external_id,
-        created_at=now,
+    if new_conversation:
+        session.flush()  # the message refers to it
+    # The message id is needed now (its original, the bot's turn, the events): a plain insert gives it
+    # without a flush. An existing conversation is written once, at the commit, with the bot's changes.
+    message = repo.add_message(
+        session,
+        Message(
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            channel=msg.channel,
+            author="customer",
+            agent_id=None,
+            text=stored.text,
+            triage=triage_dict,
+            route=decision.route,
+            priority=decision.priority,
+            external_id=msg.external_id,
+            created_at=now,
+        ),
     )
-    session.add(message)
-    # The message id is needed now (its original, the bot's turn, the events). An existing conversation
-    # changes only after this flush, so it is written once, with the bot's changes, not twice.
-    session.flush()
     if not new_conversation:
         _escalate(svc, conversation, triage, reopened=before == "resolved")
         _take_in(conversation, triage, stored, now)
     privacy_messages.keep_original(svc, session, message, msg.text, stored)
     said = dialogue.converse(
-        svc, session, conversation, customer, message, triage, before, found or dialogue.Found(), text=msg.text
+        svc,
+        session,
+        conversation,
+        customer,
+        message,
+        triage,
+        before,
+        found or dialogue.Found(),
+        text=msg.text,
+        prior=prior,
     )
 
     conv_view = views.conversation(conversation)
     msg_view = views.message(message, with_triage=False)
     ids = {"customer_id": customer.id, "conversation_id": conversation.id}
-    events.record(svc, session, "message.received", {"message_id": message.id}, actor="inbound", **ids)
-    events.record(
-        svc,
-        session,
-        "contact.routed",
-        privacy_messages.outgoing(
-            svc.engine.playbook.storage,
-            conversation,
-            {"conversation": conv_view, "message": msg_view, "triage": triage_dict},
-            triage_dict,
-        ),
-        actor="engine",
-        **ids,
-    )
-    if conversation.status in lifecycle.NEEDS_PERSON and before not in lifecycle.NEEDS_PERSON:
-        brief = briefing.store(svc, session, conversation, found.hits if found else ())
-        # The scorecard's briefing coverage counts these (feedback/dataset.py).
-        events.record(svc, session, "briefing.created", {"message_id": message.id}, actor="bot", **ids)
-        events.record(
-            svc,
-            session,
-            "contact.handoff",
+    # Recorded together at the end, in this order: one insert for the events, one for their deliveries.
+    pending = [
+        events.Pending("message.received", {"message_id": message.id}, actor="inbound", **ids),
+        events.Pending(
+            "contact.routed",
             privacy_messages.outgoing(
                 svc.engine.playbook.storage,
                 conversation,
-                {
-                    "conversation": conv_view,
-                    "message_id": message.id,
-                    "reasons": triage_dict["reasons"],
-                    "briefing": brief,
-                },
+                {"conversation": conv_view, "message": msg_view, "triage": triage_dict},
                 triage_dict,
             ),
             actor="engine",
             **ids,
+        ),
+    ]
+    if conversation.status in lifecycle.NEEDS_PERSON and before not in lifecycle.NEEDS_PERSON:
+        brief = briefing.store(svc, session, conversation, found.hits if found else ())
+        # The scorecard's briefing coverage counts these (feedback/dataset.py).
+        pending.append(events.Pending("briefing.created", {"message_id": message.id}, actor="bot", **ids))
+        pending.append(
+            events.Pending(
+                "contact.handoff",
+                privacy_messages.outgoing(
+                    svc.engine.playbook.storage,
+                    conversation,
+                    {
+                        "conversation": conv_view,
+                        "message_id": message.id,
+                        "reasons": triage_dict["reasons"],
+                        "briefing": brief,
+                    },
+                    triage_dict,
+                ),
+                actor="engine",
+                **ids,
+            )
         )
-    dialogue.record_outbound(svc, session, said)
+    if (answered := dialogue.outbound_event(said)) is not None:
+        pending.append(answered)
+    events.record_many(svc, session, pending)
     return {
         "message": msg_view,
         "triage": triage_dict,

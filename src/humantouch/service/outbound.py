@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.orm import Session
 
 from humantouch.channels import Outbound
@@ -35,26 +36,41 @@ DELIVERED_EVENTS = {"message.outbound": "message", "contact.handoff": "handoff"}
 MAX_KEY = 300
 
 
-def enqueue(session: Session, event: Event) -> ChannelDelivery | None:
+@cache
+def _insert_delivery() -> Insert:
+    return insert(ChannelDelivery.__table__)  # type: ignore[arg-type]  # plain insert (storage/repository.py)
+
+
+def enqueue(session: Session, event: Event) -> bool:
+    """Queue the channel delivery of `event` if it is one; inserted at once, like the event itself."""
+    return enqueue_many(session, [event]) == 1
+
+
+def enqueue_many(session: Session, events: Sequence[Event]) -> int:
+    """`enqueue` for several events, in one statement; returns how many deliveries were queued."""
+    rows = [row for event in events if (row := _delivery(event)) is not None]
+    if rows:
+        session.connection().execute(_insert_delivery(), rows)
+    return len(rows)
+
+
+def _delivery(event: Event) -> dict[str, Any] | None:
     kind = DELIVERED_EVENTS.get(event.type)
     if kind is None or event.conversation_id is None:
         return None
-    session.flush()  # the event id
     message_id = event.payload.get("message_id") if kind == "message" else None
-    row = ChannelDelivery(
-        event_id=event.id,
-        kind=kind,
-        conversation_id=event.conversation_id,
-        customer_id=event.customer_id or "",
-        message_id=int(message_id) if message_id is not None else None,
-        status="pending",
-        attempts=0,
-        next_attempt_at=event.created_at,
-        progress=[],
-        created_at=event.created_at,
-    )
-    session.add(row)
-    return row
+    return {
+        "event_id": event.id,
+        "kind": kind,
+        "conversation_id": event.conversation_id,
+        "customer_id": event.customer_id or "",
+        "message_id": int(message_id) if message_id is not None else None,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": event.created_at,
+        "progress": [],
+        "created_at": event.created_at,
+    }
 
 
 # -- threads ------------------------------------------------------------------------------------------

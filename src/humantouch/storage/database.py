@@ -5,10 +5,17 @@ SQLite runs in WAL mode with a busy timeout, and write transactions start with
 SQLITE_BUSY when another writer got there first, and the busy timeout does not help then.
 Every driver failure leaves through `translate()` as a humantouch StorageError, so the HTTP
 layer can answer 503 without knowing which database it talks to.
+
+Writers to one SQLite file queue before `BEGIN IMMEDIATE` (`_WriteQueue`): the threads of a process on a
+lock, the API processes on a file lock beside the database. Without the file lock, the processes met in
+SQLite's busy handler, which sleeps up to 100 ms between tries: with two API processes a message's
+99th-percentile latency was 1.2 to 2.8 s, with the file lock 0.6 to 0.7 s (docs/benchmarks.md). Other
+programs on the same file (a CLI command, the worker) still meet in the busy handler, as before.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -22,6 +29,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from humantouch.errors import NotMigratedError, StorageError, UnavailableError
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: the processes meet in SQLite's busy handler there
+    fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -57,10 +69,13 @@ class Database:
             ) from exc
         if self.is_sqlite:
             _setup_sqlite(self.engine)
-        # SQLite has one writer at a time. Queue this process's writers on a lock rather than in
-        # SQLite's busy handler, which polls with sleeps of up to 100 ms and lets late arrivals
-        # overtake: under load that turned a 5 ms write into seconds at the tail.
-        self._writer: AbstractContextManager[object] = threading.Lock() if self.is_sqlite else nullcontext()
+        # SQLite has one writer at a time. Queue the writers on locks rather than in SQLite's busy
+        # handler, which polls with sleeps of up to 100 ms and lets late arrivals overtake: under
+        # load that turned a 5 ms write into seconds at the tail (module docstring).
+        self._writer: AbstractContextManager[object] = nullcontext()
+        if self.is_sqlite:
+            in_memory = _sqlite_in_memory(url)
+            self._writer = _WriteQueue(None if in_memory else f"{self.engine.url.database}-writers")
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(ht_write=True), expire_on_commit=False)
 
@@ -94,6 +109,46 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if isinstance(self._writer, _WriteQueue):
+            self._writer.close()
+
+
+class _WriteQueue:
+    """The writers of one SQLite database in line: this process's threads on a lock, then the processes
+    on an exclusive `flock` of `lock_path` (None: an in-memory database, one process). The kernel hands a
+    released file lock straight to a waiting process; it is dropped with its process, so a crash leaves
+    nothing stale."""
+
+    def __init__(self, lock_path: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = lock_path if lock_path is not None and fcntl is not None else None
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._path is None:
+            return
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            assert fcntl is not None
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._fd is not None and fcntl is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def close(self) -> None:
+        with self._threads:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 @contextmanager

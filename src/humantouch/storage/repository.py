@@ -2,6 +2,11 @@
 
 The caller owns the transaction (Database.write / Database.read); these functions never commit.
 
+The rows every inbound message appends (events, their outbox and channel-delivery rows) are inserted
+with plain table inserts on the session's connection, not through the ORM's unit of work: they are
+never updated in the transaction that adds them, and a flush costs about ten times the insert itself
+(docs/benchmarks.md, "Service load"). The statement runs at once, so the row's id is known without a flush.
+
 The queries every inbound message or API request runs are built once, with bound parameters
 (`_hot`): SQLAlchemy then reuses the statement's cache key instead of building the statement and
 walking it again on every call, which cost more than running the query on SQLite (about 130 against
@@ -15,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Insert, Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +31,7 @@ from humantouch.storage.tables import (
     Conversation,
     Customer,
     Event,
+    IdempotencyKey,
     Identity,
     Message,
     OutboxItem,
@@ -105,6 +111,32 @@ def _customer_texts(limit: int) -> Select[str]:
         .order_by(Message.id.desc())
         .limit(limit)
     )
+
+
+@_hot
+def _insert_event() -> Insert:
+    return insert(Event.__table__)  # type: ignore[arg-type]  # a Table, not the mapped class: no unit of work
+
+
+@cache
+def _insert_events(in_order: bool) -> Insert:
+    table = Event.__table__
+    return insert(table).returning(table.c.id, sort_by_parameter_order=in_order)  # type: ignore[arg-type]
+
+
+@_hot
+def _insert_outbox() -> Insert:
+    return insert(OutboxItem.__table__)  # type: ignore[arg-type]
+
+
+@_hot
+def _insert_message() -> Insert:
+    return insert(Message.__table__)  # type: ignore[arg-type]
+
+
+@_hot
+def _insert_idempotency() -> Insert:
+    return insert(IdempotencyKey.__table__)  # type: ignore[arg-type]
 
 
 @_hot
@@ -219,6 +251,24 @@ def recent_conversation_count(session: Session, customer_id: str, since: datetim
     return int(session.scalar(query) or 0)
 
 
+MESSAGE_COLUMNS = tuple(c.key for c in Message.__table__.columns if c.key != "id")
+
+
+def add_message(session: Session, message: Message) -> Message:
+    """Insert `message` at once with a plain insert (see the module docstring) and give it its id.
+
+    `message` stays a plain record the session does not track: a message is never changed in the
+    transaction that adds it. Its conversation and customer must be in the database already (flushed).
+    """
+    # A column left out is NULL, as the unit of work leaves it; a None given would be stored as a JSON
+    # null in the `triage` column, which the retention purge tells apart from no analysis.
+    values = {key: value for key in MESSAGE_COLUMNS if (value := getattr(message, key)) is not None}
+    inserted = session.connection().execute(_insert_message(), values).inserted_primary_key
+    assert inserted is not None, "an insert without a primary key"
+    message.id = int(inserted[0])
+    return message
+
+
 def messages_of(session: Session, conversation_ids: Iterable[str]) -> Sequence[Message]:
     return session.scalars(
         select(Message).where(Message.conversation_id.in_(list(conversation_ids))).order_by(Message.id)
@@ -268,6 +318,17 @@ def agent_load(session: Session, agent_id: str) -> int:
     )
 
 
+# -- idempotency -----------------------------------------------------------------------------------
+
+
+def remember_response(session: Session, key: str, request_hash: str, response: dict[str, Any], now: datetime) -> None:
+    """Insert the idempotency row with its response (a plain insert, at once): a concurrent request with
+    the same key collides on the primary key here, and its transaction rolls back."""
+    session.connection().execute(
+        _insert_idempotency(), {"key": key, "request_hash": request_hash, "response": response, "created_at": now}
+    )
+
+
 # -- event log and outbox --------------------------------------------------------------------------
 
 
@@ -281,7 +342,10 @@ def append_event(
     actor: str | None = None,
     targets: Sequence[str] = (),
 ) -> Event:
-    """Append to the event log and, in the same transaction, queue one delivery per webhook target."""
+    """Append to the event log and, in the same transaction, queue one delivery per webhook target.
+
+    The row is inserted at once (see the module docstring); the Event returned is a plain record of it
+    with its id, not an object the session tracks."""
     event = Event(
         type=type_,
         payload=payload,
@@ -290,20 +354,57 @@ def append_event(
         actor=actor,
         created_at=utcnow(),
     )
-    session.add(event)
-    if targets:
-        session.flush()  # the outbox rows need the event id
-    for target in targets:
-        session.add(
-            OutboxItem(
-                event_id=event.id,
-                target=target,
-                status="pending",
-                attempts=0,
-                next_attempt_at=event.created_at,
-            )
-        )
+    inserted = session.connection().execute(_insert_event(), _event_row(event)).inserted_primary_key
+    assert inserted is not None, "an insert without a primary key"
+    event.id = int(inserted[0])
+    _queue_webhooks(session, [(event, targets)])
     return event
+
+
+def append_events(session: Session, events: Sequence[tuple[Event, Sequence[str]]]) -> None:
+    """`append_event` for several events (each with its webhook targets) in one statement: they get their
+    ids in the order given."""
+    if not events:
+        return
+    connection = session.connection()
+    # SQLite does not promise RETURNING's rows in the order of the VALUES, and SQLAlchemy then sends one
+    # statement per row; but it gives the rows of one INSERT their ids in that order, each above any
+    # before (and the write lock keeps other writers out), so the ids sorted are in the order given.
+    sqlite = connection.dialect.name == "sqlite"
+    ids = connection.execute(_insert_events(not sqlite), [_event_row(e) for e, _ in events]).scalars().all()
+    if sqlite:
+        ids = sorted(ids)
+    for (event, _), event_id in zip(events, ids, strict=True):
+        event.id = int(event_id)
+    _queue_webhooks(session, events)
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    return {
+        "type": event.type,
+        "payload": event.payload,
+        "customer_id": event.customer_id,
+        "conversation_id": event.conversation_id,
+        "actor": event.actor,
+        "created_at": event.created_at,
+    }
+
+
+def _queue_webhooks(session: Session, events: Sequence[tuple[Event, Sequence[str]]]) -> None:
+    rows = [
+        {
+            "event_id": event.id,
+            "target": target,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": event.created_at,
+            "created_at": utcnow(),
+        }
+        for event, targets in events
+        for target in targets
+    ]
+    if rows:
+        session.connection().execute(_insert_outbox(), rows)
 
 
 # Tables whose rows workers claim with a lease: the webhook outbox and the channel deliveries.
