@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from humantouch import entities as entity_recognisers
 from humantouch.intents import IntentClassifier, IntentScores
-from humantouch.language import LanguageDetector, decide_language
+from humantouch.language import LanguageDetector, identify_language
 from humantouch.lexicon import Hit, Lexicon, hits_to_spans
 from humantouch.models import Matrix
 from humantouch.playbook import Playbook
@@ -118,7 +118,7 @@ def analyze(
     tokens: list[Token] = [t for t in tokens_all if t.start >= base]
 
     customer = contact.customer
-    lang, lang_conf = decide_language(models.detector.detect(text), tokens, customer.language if customer else None)
+    lang, lang_conf = identify_language(models.detector, text, tokens, customer.language if customer else None)
 
     hits = models.lexicon.match(context, tokens_all)
     found = entity_recognisers.extract(text)

@@ -203,6 +203,66 @@ def load_detector(name: str) -> LanguageDetector:
     return detector
 
 
+# The clear case: at least CLEAR_WORDS of one language's frequent words below and not one of the other's,
+# nor of German or French. Each list holds words of one of the two languages that are no frequent word of
+# the other (English "want", "been", "even", "van" are Dutch words too, so they are in neither). On the own
+# set and public Dutch and English text (bench/language.py, docs/evaluation.md) the rule decides 26-83% of
+# the texts (79% of the own set), agrees with lingua on 96.7-100% of those and is right on 99.96% of them:
+# where the two differ, lingua is nearly always the one that is wrong, so accuracy goes up, never down.
+# lingua, ~0.1 ms a message warm and 0.3-0.4 ms with cold caches beside the encoder, reads the rest.
+CLEAR_WORDS = 3
+_CLEAR_NL = frozenset(
+    """het een ik niet mijn wij jullie graag bedankt heb heeft hebben wordt worden geen nog maar zijn voor wat waar hoe
+    kan wil dat van op naar omdat ook dit deze er uw jij zo nu moet kunt bent ben hij zij mij om bij uit tot nee toch
+    wel alstublieft dank hoi goedemorgen goedemiddag ons onze kunnen willen moeten heel veel niks niets waarom wanneer
+    welke gaat doet krijg krijgen zou zal als mee af aan hier daar""".split()
+)
+_CLEAR_EN = frozenset(
+    """the and you your my i it not what where how can please that on to for with but have has am are be thanks thank
+    hi hello this there yes would could should will they them from about just do does did don get got at by if or so
+    which who when why its our us she any some all""".split()
+)
+# Frequent German and French words: one of them sends the message to lingua, which knows those languages.
+_CLEAR_FOREIGN = frozenset(
+    """ich nicht und ist das der den dem mit fur ein eine einen sie wir bitte danke habe auf sind nach auch noch
+    oder kann haben von zu es ihnen heute geht wird sehr du le la les des est une vous pour avec merci bonjour et
+    que qui dans mon ma mes nous sont votre vos sur ce cette il elle au aux suis avez ai""".split()
+)
+
+
+def clear_language(tokens: list[Token]) -> str | None:
+    """The language ("nl" or "en") when the message's function words leave no doubt (CLEAR_WORDS), else None."""
+    nl = en = 0
+    for t in tokens:
+        word = t.text
+        if word in _CLEAR_NL:
+            nl += 1
+        elif word in _CLEAR_EN:
+            en += 1
+        elif word in _CLEAR_FOREIGN:
+            return None
+    if nl >= CLEAR_WORDS and not en:
+        return "nl"
+    if en >= CLEAR_WORDS and not nl:
+        return "en"
+    return None
+
+
+def identify_language(
+    detector: LanguageDetector, text: str, tokens: list[Token], known: str | None
+) -> tuple[str, float]:
+    """The message's language and a confidence: the clear case by its function words, else the detector.
+
+    The confidence is the detector's when it decided (lingua: its relative confidence among nl, en, de, fr)
+    and 1.0 when the function words did, as `wordlist_vote` reports a vote without a word of the other
+    language; on the data in docs/evaluation.md the clear case is right 99.96% of the time.
+    """
+    clear = clear_language(tokens)
+    if clear is not None:
+        return clear, 1.0
+    return decide_language(detector.detect(text), tokens, known)
+
+
 def decide_language(detected: tuple[str, float], tokens: list[Token], known: str | None) -> tuple[str, float]:
     """Combine the detector with function words and the customer's known language.
 
