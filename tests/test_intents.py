@@ -55,8 +55,9 @@ def test_emotion_probabilities_equal_predict_proba() -> None:
         np.testing.assert_allclose([row[label] for label in model.labels], ref, rtol=1e-6)
 
 
-def test_decision_adds_the_tfidf_terms_in_the_sparse_products_order() -> None:
-    """Bit for bit what `intercept + chars @ w + words @ w + embeddings @ w` gives on scipy's sparse rows."""
+def test_decision_equals_the_sparse_products() -> None:
+    """What `intercept + chars @ w + words @ w + embeddings @ w` gives on scipy's sparse rows: the words and
+    embedding blocks bit for bit; the character block sums word by word (CharGramScores), equal up to rounding."""
     clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
         [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.5,)
     )
@@ -70,7 +71,8 @@ def test_decision_adds_the_tfidf_terms_in_the_sparse_products_order() -> None:
     for block, w in zip(blocks, clf._coef_blocks[:2], strict=True):
         want += block @ w
     want += (embeddings[0].astype(np.float64) * clf.featurizer.embedding_weight) @ clf._coef_blocks[2]
-    assert np.array_equal(got, want)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    assert not np.array_equal(got, want)  # the word-by-word sums did run
 
 
 def test_a_similarity_floor_answers_the_floor_question_as_the_full_search_does() -> None:

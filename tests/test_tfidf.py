@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from humantouch.intents import Featurizer
 from humantouch.models import CachedEncoder, HashingEncoder
 from humantouch.text import normalize
-from humantouch.tfidf import TfidfRows
+from humantouch.tfidf import CharGramScores, TfidfRows, WordGramScores
 
 CORPUS = [
     "Waar is mijn pakket? Al 3 dagen niks gehoord 😡",
@@ -102,3 +102,43 @@ def test_a_full_word_memory_is_forgotten_and_rebuilt(monkeypatch: pytest.MonkeyP
     for text in [normalize(t) for t in _texts()[:200]] * 2:
         cols, counts = counter(text)
         assert (cols.tolist(), counts.tolist()) == _reference(vectorizer, text), text
+
+
+def test_char_scores_equal_the_row_products() -> None:
+    """CharGramScores: the character block's rows times a weight matrix, word by word (repeated n-grams too)."""
+    vectorizer = _fitted().chars
+    weights = np.random.default_rng(3).normal(size=(len(vectorizer.vocabulary_), 5))
+    scores = CharGramScores.fit(vectorizer, weights)
+    assert scores is not None
+    texts = [normalize(t) for t in _texts()]
+    want = vectorizer.transform(texts).astype(np.float64) @ weights
+    for _ in range(2):  # first with new words, then from the memory
+        got = np.stack([scores.scores(t) for t in texts])
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert any(len(set(t.split())) < len(t.split()) for t in texts)  # repeated words were among them
+
+
+def test_char_scores_only_for_plain_char_vectorizers() -> None:
+    weights = np.zeros((len(_fitted().words.vocabulary_), 2))
+    assert CharGramScores.fit(_fitted().words, weights) is None
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=False).fit(CORPUS)
+    assert CharGramScores.fit(chars, np.zeros((len(chars.vocabulary_), 2))) is None
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 2), (1, 1), (2, 3)])
+def test_word_scores_equal_the_row_products(ngram_range: tuple[int, int]) -> None:
+    vectorizer = TfidfVectorizer(
+        analyzer="word", ngram_range=ngram_range, sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
+    ).fit([normalize(t) for t in CORPUS])
+    weights = np.random.default_rng(5).normal(size=(len(vectorizer.vocabulary_), 4))
+    scores = WordGramScores.fit(vectorizer, weights)
+    assert scores is not None
+    texts = [normalize(t) for t in _texts()]
+    want = vectorizer.transform(texts).astype(np.float64) @ weights
+    np.testing.assert_allclose(np.stack([scores.scores(t) for t in texts]), want, rtol=1e-6, atol=1e-6)
+
+
+def test_word_scores_only_for_plain_word_vectorizers() -> None:
+    assert WordGramScores.fit(_fitted().chars, np.zeros((len(_fitted().chars.vocabulary_), 2))) is None
+    stop = TfidfVectorizer(analyzer="word", sublinear_tf=True, stop_words=["de"]).fit(CORPUS)
+    assert WordGramScores.fit(stop, np.zeros((len(stop.vocabulary_), 2))) is None
