@@ -186,11 +186,15 @@ class IntentClassifier:
             # similar enough to settle the floor question without the other 97%.
             by_label = self._examples_by_label()
             top = probabilities.argmax(axis=1)
-            bounds = np.full(len(vectors), -np.inf, dtype=np.float32)
-            for k in np.unique(top).tolist():
-                rows = np.flatnonzero(top == k)
-                if len(by_label[k]):
-                    bounds[rows] = (vectors[rows] @ by_label[k].T).max(axis=1)
+            bounds: npt.NDArray[np.float32]
+            if len(vectors) == 1 and len(by_label[int(top[0])]):  # one message: the same product, fewer steps
+                bounds = (vectors @ by_label[int(top[0])].T).max(axis=1)
+            else:
+                bounds = np.full(len(vectors), -np.inf, dtype=np.float32)
+                for k in np.unique(top).tolist():
+                    rows = np.flatnonzero(top == k)
+                    if len(by_label[k]):
+                        bounds[rows] = (vectors[rows] @ by_label[k].T).max(axis=1)
             if bool((bounds >= floor + SIMILARITY_MARGIN).all()):
                 return bounds
         # The same product as always (one matrix product over the batch), so the nearest similarity

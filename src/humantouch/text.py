@@ -32,9 +32,29 @@ def _fold_char(ch: str) -> str:
     return low
 
 
+FOLDED_CHARACTERS = 8192
+
+
+class _Folded(dict[int, str]):
+    """Code point -> its folded character (`_fold_char`), filled as characters are met: a `str.translate` table."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(self) < FOLDED_CHARACTERS:  # bounded: a text of many rare characters cannot grow it for ever
+            self[code] = folded
+        return folded
+
+
+_FOLDED = _Folded()
+
+
 def normalize(text: str) -> str:
     """Lower-case and strip accents, keeping the length (and so the offsets) of `text`."""
-    return "".join(_fold_char(c) for c in text)
+    # Character by character, not `text.lower()` as a whole, which lengthens "İ" and makes a final "σ" a "ς";
+    # on plain ASCII the two are the same, and most messages are plain ASCII.
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLDED)
 
 
 @dataclass(frozen=True, slots=True)
