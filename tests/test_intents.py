@@ -64,13 +64,15 @@ def test_decision_equals_the_sparse_products() -> None:
     texts = [*TEST, *(t for t, _ in TRAIN), "pakket pakket waar waar 😊 İstanbul"]
     embeddings = clf.featurizer.embed(texts)
     got = clf._decision(texts, embeddings)
-    assert clf._coef_blocks is not None
     want = np.tile(np.asarray(clf.svm.intercept_, dtype=np.float64), (len(texts), 1))
     norm = [normalize(t) for t in texts]
     blocks = [rows.rows(norm) for rows in clf.featurizer.tfidf_rows()]  # scipy sparse rows of each TF-IDF block
-    for block, w in zip(blocks, clf._coef_blocks[:2], strict=True):
-        want += block @ w
-    want += (embeddings[0].astype(np.float64) * clf.featurizer.embedding_weight) @ clf._coef_blocks[2]
+    coef = np.asarray(clf.svm.coef_, dtype=np.float64)
+    start = 0
+    for block in blocks:
+        want += block @ coef[:, start : start + block.shape[1]].T
+        start += block.shape[1]
+    want += (embeddings[0].astype(np.float64) * clf.featurizer.embedding_weight) @ coef[:, start:].T
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
     assert not np.array_equal(got, want)  # the word-by-word sums did run
 

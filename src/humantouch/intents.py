@@ -219,9 +219,12 @@ class IntentClassifier:
             widths = [len(self.featurizer.chars.vocabulary_), len(self.featurizer.words.vocabulary_)]
             widths += [e.dim for e in self.featurizer.encoders]
             bounds = np.cumsum([0, *widths])
-            self._coef_blocks = [np.ascontiguousarray(coef[:, a:b].T) for a, b in itertools.pairwise(bounds)]
-            self._char_scores = CharGramScores.fit(self.featurizer.chars, self._coef_blocks[0])
-            self._word_scores = WordGramScores.fit(self.featurizer.words, self._coef_blocks[1])
+            blocks = [np.ascontiguousarray(coef[:, a:b].T) for a, b in itertools.pairwise(bounds)]
+            self._char_scores = CharGramScores.fit(self.featurizer.chars, blocks[0])
+            self._word_scores = WordGramScores.fit(self.featurizer.words, blocks[1])
+            if self._char_scores is not None:  # it holds the character block's weights itself (13 MB)
+                blocks[0] = np.zeros((0, coef.shape[0]), dtype=np.float64)
+            self._coef_blocks = blocks
         blocks = self._coef_blocks
         out = np.tile(np.asarray(self.svm.intercept_, dtype=np.float64), (len(texts), 1))
         chars, words = self.featurizer.tfidf_rows()
