@@ -208,7 +208,7 @@ def load_detector(name: str) -> LanguageDetector:
 # the other (English "want", "been", "even", "van" are Dutch words too, so they are in neither). On the own
 # set and public Dutch and English text (bench/language.py, docs/evaluation.md) the rule decides 26-83% of
 # the texts (79% of the own set), agrees with lingua on 96.7-100% of those and is right on 99.96% of them:
-# where the two differ, lingua is nearly always the one that is wrong, so accuracy goes up, never down.
+# where the two differ (40 of 23,521), lingua is the one that is wrong in 39, so accuracy goes up, not down.
 # lingua, ~0.1 ms a message warm and 0.3-0.4 ms with cold caches beside the encoder, reads the rest.
 CLEAR_WORDS = 3
 _CLEAR_NL = frozenset(
