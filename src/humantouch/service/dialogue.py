@@ -262,12 +262,7 @@ def converse(
             customer_id=customer.id,
             channel=conversation.channel,
             author="bot",
-            agent_id=None,
             text=privacy_messages.mask_known(step.reply.text, masks),
-            triage=None,
-            route=None,
-            priority=None,
-            external_id=None,
             created_at=now,
         ),
     )

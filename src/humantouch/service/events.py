@@ -33,20 +33,7 @@ def record(
     conversation_id: str | None = None,
     actor: str | None = None,
 ) -> Event:
-    targets = svc.webhook_targets if type_ in WEBHOOK_EVENTS else ()
-    event = repo.append_event(
-        session,
-        type_,
-        payload,
-        customer_id=customer_id,
-        conversation_id=conversation_id,
-        actor=actor,
-        targets=targets,
-    )
-    outbound.enqueue(session, event)
-    for path in EVENT_HOOKS.get(type_, ()):
-        _hook(path)(svc, session, event)
-    return event
+    return record_many(svc, session, [Pending(type_, payload, customer_id, conversation_id, actor)])[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +48,8 @@ class Pending:
 
 
 def record_many(svc: Service, session: Session, pending: Sequence[Pending]) -> list[Event]:
-    """`record` for several events at once: one insert for the events (their ids in the order given),
-    one for their outbox rows and one for their channel deliveries; then each one's hooks, in order.
+    """Record events in the log in one insert (their ids in the order given), with one insert for their
+    outbox rows and one for their channel deliveries; then each one's hooks, in order. `record` is one.
     Every statement in the write transaction prolongs the lock on SQLite (service/inbound.py)."""
     batch = [
         (

@@ -234,7 +234,6 @@ def _store(
             customer_id=customer.id,
             channel=msg.channel,
             author="customer",
-            agent_id=None,
             text=stored.text,
             triage=triage_dict,
             route=decision.route,

@@ -2,7 +2,7 @@
 and the thread rows that tell which channel (and which thread in it) a conversation answers on.
 
 A `message.outbound` or `contact.handoff` event queues a delivery in the transaction that records
-it (`enqueue`, called by events.record), so a reply is never stored without its delivery nor the
+it (`enqueue_many`, called by events.record_many), so a reply is never stored without its delivery nor the
 other way round. The worker (channels/worker.py) claims due rows with a lease, exactly like the
 webhook outbox: at least once, never by two workers at the same time.
 """
@@ -41,13 +41,9 @@ def _insert_delivery() -> Insert:
     return insert(ChannelDelivery.__table__)  # type: ignore[arg-type]  # plain insert (storage/repository.py)
 
 
-def enqueue(session: Session, event: Event) -> bool:
-    """Queue the channel delivery of `event` if it is one; inserted at once, like the event itself."""
-    return enqueue_many(session, [event]) == 1
-
-
 def enqueue_many(session: Session, events: Sequence[Event]) -> int:
-    """`enqueue` for several events, in one statement; returns how many deliveries were queued."""
+    """Queue the channel delivery of each event that has one, in one statement (inserted at once, like the
+    events themselves); returns how many deliveries were queued."""
     rows = [row for event in events if (row := _delivery(event)) is not None]
     if rows:
         session.connection().execute(_insert_delivery(), rows)

@@ -113,13 +113,9 @@ def _customer_texts(limit: int) -> Select[str]:
     )
 
 
-@_hot
-def _insert_event() -> Insert:
-    return insert(Event.__table__)  # type: ignore[arg-type]  # a Table, not the mapped class: no unit of work
-
-
 @cache
 def _insert_events(in_order: bool) -> Insert:
+    # A Table, not the mapped class: no unit of work (see the module docstring).
     table = Event.__table__
     return insert(table).returning(table.c.id, sort_by_parameter_order=in_order)  # type: ignore[arg-type]
 
@@ -332,38 +328,10 @@ def remember_response(session: Session, key: str, request_hash: str, response: d
 # -- event log and outbox --------------------------------------------------------------------------
 
 
-def append_event(
-    session: Session,
-    type_: str,
-    payload: dict[str, Any],
-    *,
-    customer_id: str | None = None,
-    conversation_id: str | None = None,
-    actor: str | None = None,
-    targets: Sequence[str] = (),
-) -> Event:
-    """Append to the event log and, in the same transaction, queue one delivery per webhook target.
-
-    The row is inserted at once (see the module docstring); the Event returned is a plain record of it
-    with its id, not an object the session tracks."""
-    event = Event(
-        type=type_,
-        payload=payload,
-        customer_id=customer_id,
-        conversation_id=conversation_id,
-        actor=actor,
-        created_at=utcnow(),
-    )
-    inserted = session.connection().execute(_insert_event(), _event_row(event)).inserted_primary_key
-    assert inserted is not None, "an insert without a primary key"
-    event.id = int(inserted[0])
-    _queue_webhooks(session, [(event, targets)])
-    return event
-
-
 def append_events(session: Session, events: Sequence[tuple[Event, Sequence[str]]]) -> None:
-    """`append_event` for several events (each with its webhook targets) in one statement: they get their
-    ids in the order given."""
+    """Append events to the event log in one statement, their ids in the order given, and in the same
+    transaction queue one delivery per webhook target of each. The rows are inserted at once (see the
+    module docstring): the Events are plain records with their ids, not objects the session tracks."""
     if not events:
         return
     connection = session.connection()
