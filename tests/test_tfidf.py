@@ -118,6 +118,22 @@ def test_char_scores_equal_the_row_products() -> None:
     assert any(len(set(t.split())) < len(t.split()) for t in texts)  # repeated words were among them
 
 
+def test_char_scores_with_a_full_word_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The word memory fills up in the middle of a message: the words read before must keep their sums."""
+    from humantouch import tfidf
+
+    vectorizer = _fitted().chars
+    weights = np.random.default_rng(5).normal(size=(len(vectorizer.vocabulary_), 4))
+    monkeypatch.setattr(tfidf, "WORD_CACHE", 5)
+    scores = CharGramScores.fit(vectorizer, weights)
+    assert scores is not None
+    texts = [normalize(t) for t in _texts()[:200]] * 2  # many with more words than the memory holds
+    want = vectorizer.transform(texts).astype(np.float64) @ weights
+    got = np.stack([scores.scores(t) for t in texts])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert any(len(set(t.split())) > 5 for t in texts)
+
+
 def test_char_scores_only_for_plain_char_vectorizers() -> None:
     weights = np.zeros((len(_fitted().words.vocabulary_), 2))
     assert CharGramScores.fit(_fitted().words, weights) is None

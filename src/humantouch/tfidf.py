@@ -40,7 +40,7 @@ class TfidfRows:
     """`row(text)`: the columns and values of the fitted vectorizer's TF-IDF row of `text`."""
 
     def __init__(self, vectorizer: TfidfVectorizer) -> None:
-        if not (vectorizer.sublinear_tf and vectorizer.use_idf and vectorizer.norm == "l2") or vectorizer.binary:
+        if not _tfidf_weighting(vectorizer):
             raise ValueError("TfidfRows supports sublinear_tf=True, use_idf=True, norm='l2' and binary=False only")
         self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         self.width = len(vectorizer.vocabulary_)
@@ -139,6 +139,11 @@ class _CharGramCounter:
         return found
 
 
+def _tfidf_weighting(v: TfidfVectorizer) -> bool:
+    """The weighting TfidfRows and the scorers reproduce: 1 + ln tf, idf, l2 norm."""
+    return bool(v.sublinear_tf and v.use_idf and v.norm == "l2" and not v.binary)
+
+
 def word_columns(vocabulary: dict[str, int], low: int, high: int, word: str) -> tuple[int, ...]:
     """The vocabulary columns of one word's n-grams, in scikit-learn's order (`_char_wb_ngrams`)."""
     cols: list[int] = []
@@ -188,27 +193,37 @@ class CharGramScores:
     def fit(cls, vectorizer: TfidfVectorizer, weights: npt.NDArray[np.float64]) -> CharGramScores | None:
         """The scorer, or None when `vectorizer` is not a plain `char_wb` one with TfidfRows' weighting."""
         v = vectorizer
-        weighting = v.sublinear_tf and v.use_idf and v.norm == "l2" and not v.binary
-        return cls(v, weights) if weighting and _CharGramCounter.fit(v) is not None else None
+        return cls(v, weights) if _tfidf_weighting(v) and _CharGramCounter.fit(v) is not None else None
 
     def scores(self, text: str) -> npt.NDArray[np.float64]:
         """The row of `text` times the weights: one score per weight column."""
         # Plain lists, Counter and few numpy calls: right after the sentence encoder, whose weights have
         # evicted the caches, every distinct numpy call costs several microseconds.
-        produced: list[int] = []
-        rows: list[int] = []
-        words = self._words
-        for word in text.lower().split():
-            entry = words.get(word)
-            if entry is None:
-                entry = self._word(word)
-            cols, row = entry
-            if cols:
-                produced.extend(cols)
-                rows.append(row)
-        if not rows:
-            return np.zeros(self._labels, dtype=np.float64)
-        summed: npt.NDArray[np.float64] = np.add.reduce(self._sums[rows], axis=0)
+        words = text.lower().split()
+        if len(words) > WORD_CACHE:  # more words than the memory holds: their n-grams summed one by one
+            produced = [col for word in words for col in word_columns(self.vocabulary, self.low, self.high, word)]
+            if not produced:
+                return np.zeros(self._labels, dtype=np.float64)
+            summed: npt.NDArray[np.float64] = np.add.reduce(self._weighted[produced], axis=0)
+        else:
+            # The memory is emptied before the message, never inside it: a word's row must hold its sum
+            # until the message's rows are added up.
+            if len(self._words) + len(words) > WORD_CACHE:
+                self._words.clear()
+            produced = []
+            rows: list[int] = []
+            memory = self._words
+            for word in words:
+                entry = memory.get(word)
+                if entry is None:
+                    entry = self._word(word)
+                cols, row = entry
+                if cols:
+                    produced.extend(cols)
+                    rows.append(row)
+            if not rows:
+                return np.zeros(self._labels, dtype=np.float64)
+            summed = np.add.reduce(self._sums[rows], axis=0)
         total, squares = summed[: self._labels], float(summed[self._labels])
         counts = Counter(produced)
         if len(counts) < len(produced):  # some n-gram occurs more than once: weigh it 1 + ln tf, not tf
@@ -227,8 +242,7 @@ class CharGramScores:
         return total
 
     def _word(self, word: str) -> tuple[tuple[int, ...], int]:
-        if len(self._words) >= WORD_CACHE:
-            self._words.clear()
+        """Remember `word` in the next free row; `scores` has made room for the message's words."""
         row = len(self._words)
         cols = word_columns(self.vocabulary, self.low, self.high, word)
         if cols:
@@ -267,8 +281,7 @@ class WordGramScores:
             and v.lowercase
             and isinstance(v.token_pattern, str)
         )
-        weighting = v.sublinear_tf and v.use_idf and v.norm == "l2" and not v.binary
-        return cls(v, weights) if plain and weighting else None
+        return cls(v, weights) if plain and _tfidf_weighting(v) else None
 
     def scores(self, text: str) -> npt.NDArray[np.float64]:
         """The row of `text` times the weights: one score per weight column."""
