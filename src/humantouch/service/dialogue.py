@@ -147,11 +147,6 @@ def usable(prior: Prior | None, customer: Customer, conversation: Conversation |
     return prior
 
 
-def load_state(session: Session, conversation_id: str) -> State:
-    row = session.get(BotState, conversation_id)
-    return State.from_dict(row.state if row is not None else None)
-
-
 @cache
 def _profile_rows() -> CompoundSelect[int, int, str, str]:
     """Built once: every inbound message runs it (see storage/repository.py on reused statements)."""

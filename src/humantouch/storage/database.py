@@ -9,8 +9,9 @@ layer can answer 503 without knowing which database it talks to.
 Writers to one SQLite file queue before `BEGIN IMMEDIATE` (`_WriteQueue`): the threads of a process on a
 lock, the API processes on a file lock beside the database. Without the file lock, the processes met in
 SQLite's busy handler, which sleeps up to 100 ms between tries: with two API processes a message's
-99th-percentile latency was 1.2 to 2.8 s, with the file lock 0.6 to 0.7 s (docs/benchmarks.md). Other
-programs on the same file (a CLI command, the worker) still meet in the busy handler, as before.
+99th-percentile latency was 1.2 to 2.8 s, with the file lock 0.6 to 0.7 s (docs/benchmarks.md). Every
+humantouch process (API, worker, CLI command) writes through `Database` and so queues on the lock; programs
+that open the file otherwise (the sqlite3 shell, a backup) still meet in the busy handler.
 """
 
 from __future__ import annotations
