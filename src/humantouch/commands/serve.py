@@ -123,6 +123,7 @@ def build(settings: Settings) -> Built:
             burst=settings.console_sign_in_burst,
         ),
         console_timezone=settings.console_timezone,
+        key_cache_seconds=settings.api_key_cache_seconds,
     )
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",
@@ -235,7 +236,12 @@ def serve(settings: Settings) -> int:
     try:
         if built is not None:
             uvicorn.run(
-                built.app, host=settings.host, port=settings.port, log_level="warning", access_log=settings.access_log
+                built.app,
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+                access_log=settings.access_log,
+                **server_parts(),
             )
         else:
             # The API processes read their settings from the environment: pass on what the flags
@@ -249,6 +255,7 @@ def serve(settings: Settings) -> int:
                 workers=settings.api_processes,
                 log_level="warning",
                 access_log=settings.access_log,
+                **server_parts(),
             )
     finally:
         stop.set()
@@ -258,6 +265,31 @@ def serve(settings: Settings) -> int:
             thread.join(timeout=10)
         db.dispose()
     return 0
+
+
+def server_parts() -> dict[str, str]:
+    """uvicorn's HTTP parser and event loop: httptools and uvloop (C) when installed, else h11 and asyncio.
+
+    Under load the event loop's share of a message was about a sixth of the server's CPU with h11 on
+    asyncio; httptools and uvloop take most of the parsing, writing and scheduling out of Python
+    (docs/benchmarks.md, "Service load"). Said here rather than left to uvicorn's "auto", so the
+    choice is visible and the log says which one runs.
+    """
+    parts = {"http": "h11", "loop": "asyncio"}
+    try:
+        import httptools  # noqa: F401
+
+        parts["http"] = "httptools"
+    except ImportError:
+        pass
+    try:
+        import uvloop  # noqa: F401
+
+        parts["loop"] = "uvloop"
+    except ImportError:
+        pass
+    log.info("HTTP parser %s, event loop %s", parts["http"], parts["loop"])
+    return parts
 
 
 def warn_if_no_worker(db: Database) -> bool:
