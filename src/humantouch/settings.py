@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     worker_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     max_request_bytes: int = Field(default=65_536, ge=1024)
     access_log: bool = False
+    api_key_cache_seconds: float = Field(default=10.0, ge=0)
     demo: bool = False
     production: bool = False
     # --- feedback (docs/feedback.md) ---
