@@ -233,6 +233,7 @@ def serve(settings: Settings) -> int:
         settings.api_processes,
         "" if settings.api_processes == 1 else "es",
     )
+    parts = server_parts()
     try:
         if built is not None:
             uvicorn.run(
@@ -241,7 +242,8 @@ def serve(settings: Settings) -> int:
                 port=settings.port,
                 log_level="warning",
                 access_log=settings.access_log,
-                **server_parts(),
+                http=parts["http"],
+                loop=parts["loop"],
             )
         else:
             # The API processes read their settings from the environment: pass on what the flags
@@ -255,7 +257,8 @@ def serve(settings: Settings) -> int:
                 workers=settings.api_processes,
                 log_level="warning",
                 access_log=settings.access_log,
-                **server_parts(),
+                http=parts["http"],
+                loop=parts["loop"],
             )
     finally:
         stop.set()
