@@ -36,7 +36,7 @@ from humantouch.service import briefing, dialogue, events, lifecycle, views
 from humantouch.service.context import Service
 from humantouch.service.identities import normalize
 from humantouch.storage import repository as repo
-from humantouch.storage.tables import Conversation, Customer, IdempotencyKey, Message, new_id
+from humantouch.storage.tables import Conversation, Customer, Message, new_id
 
 RECENT_WINDOW = timedelta(days=7)
 HISTORY_MESSAGES = 10
@@ -109,16 +109,17 @@ def _request_hash(msg: InboundMessage, kind: str, value: str) -> str:
 
 
 def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
-    row = session.get(IdempotencyKey, key)
+    row = repo.remembered_response(session, key)
     if row is None:
         return None
-    if row.request_hash != digest:
+    request_hash, response = row
+    if request_hash != digest:
         raise ConflictError(
             f"idempotency key {key!r} was used before for a different message",
             hint="use a new key for a new message",
             code="HT-CONFLICT-IDEMPOTENCY",
         )
-    return dict(row.response)
+    return dict(response)
 
 
 def _contact(
