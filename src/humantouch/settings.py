@@ -30,6 +30,7 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1)
+    write_group_size: int = Field(default=16, ge=1)
     playbook: str | None = None
     profile: Profile = "accurate"
     engine_threads: int = Field(default=1, ge=1, le=64)

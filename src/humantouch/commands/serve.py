@@ -98,7 +98,9 @@ def build(settings: Settings) -> Built:
     from humantouch.service.batching import BatchingTriager
     from humantouch.storage import Database
 
-    db = Database(settings.database_url, pool_size=settings.database_pool_size)
+    db = Database(
+        settings.database_url, pool_size=settings.database_pool_size, write_group_size=settings.write_group_size
+    )
     db.check_migrated()
     engine = Engine.load(settings.playbook, settings.profile)
     # Native thread pools (OpenMP, BLAS) spin while waiting for work; next to many request threads
@@ -112,7 +114,7 @@ def build(settings: Settings) -> Built:
     app = create_app(
         svc,
         max_request_bytes=settings.max_request_bytes,
-        on_shutdown=[triager.close, db.dispose],
+        on_shutdown=[triager.close, db.log_groups, db.dispose],
         channels=channels.from_settings(settings),
         path_limits=channel_path_limits(settings),
         rate_limit=Limit(settings.rate_limit_per_minute, settings.rate_limit_burst),
