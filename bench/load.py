@@ -341,6 +341,9 @@ def main() -> int:
         found = re.findall(r"triage batcher: (\d+) messages in (\d+) batches", (tmp / "serve.log").read_text())
         messages, batches = sum(int(m) for m, _ in found), sum(int(b) for _, b in found)
         report["server_mean_triage_batch"] = round(messages / batches, 1) if batches else None
+        found = re.findall(r"write groups: (\d+) writes in (\d+) transactions", (tmp / "serve.log").read_text())
+        writes, groups = sum(int(w) for w, _ in found), sum(int(g) for _, g in found)
+        report["server_mean_write_group"] = round(writes / groups, 1) if groups else None
         print(json.dumps(report, indent=2))
         return 0 if counts["lost"] == 0 and counts["duplicated"] == 0 else 1
     finally:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from humantouch.errors import PlaybookError
@@ -206,3 +207,28 @@ def test_the_question_vector_the_triage_remembered_is_not_encoded_again(tmp_path
     full = KnowledgeIndex(articles, encoder, 0.0)
     full.search(question, "nl")
     assert counting.texts == [question]  # not remembered in full: encoded once, as before
+
+
+def test_bm25_by_postings_equals_every_article_asking_every_term() -> None:
+    """`_bm25` visits only the articles that hold a question's terms; the sums are the ones a loop over
+    all articles and all terms gives, to the last bit, on the packaged knowledge base."""
+    from humantouch.knowledge import BM25_B, BM25_K1, _terms
+
+    idx = KnowledgeIndex(load_articles(), CachedEncoder(HashingEncoder()))
+    questions = [f"{a.title} {a.body[:80]}" for a in idx.articles] + [
+        "Waar blijft mijn pakket? Bestelnummer 100123",
+        "There is a charge of 49 euro on my card I don't recognise",
+        "wachtwoord wachtwoord vergeten",
+        "xyzzy",
+    ]
+    for question in questions:
+        for lang in ("nl", "en"):
+            terms = _terms(question, lang)
+            expected = np.zeros(len(idx.articles))
+            for i, tf in enumerate(idx._tf):
+                norm = BM25_K1 * (1 - BM25_B + BM25_B * idx._len[i] / idx._avg)
+                for t in terms:
+                    f = tf.get(t, 0)
+                    if f:
+                        expected[i] += idx._idf[t] * f * (BM25_K1 + 1) / (f + norm)
+            assert idx._bm25(question, lang).tolist() == expected.tolist()

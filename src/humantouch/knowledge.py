@@ -183,6 +183,13 @@ class KnowledgeIndex:
         df: Counter[str] = Counter(t for d in docs for t in set(d))
         n = len(docs)
         self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        # Each term's articles and counts, in article order: a question's few terms visit only the
+        # articles that have them, instead of every article asking every term.
+        self._norm = [BM25_K1 * (1 - BM25_B + BM25_B * self._len[i] / self._avg) for i in range(n)]
+        self._postings: dict[str, list[tuple[int, int]]] = {}
+        for i, tf in enumerate(self._tf):
+            for t, f in tf.items():
+                self._postings.setdefault(t, []).append((i, f))
         # Each article is embedded as its title and its sentences; a question's similarity to an
         # article is the best over those pieces (a question matches a sentence, not a whole page).
         pieces: list[str] = []
@@ -199,15 +206,17 @@ class KnowledgeIndex:
         return self._variants.get((article_id, lang, form)) if form is not None else None
 
     def _bm25(self, query: str, lang: str) -> np.ndarray:
-        terms = _terms(query, lang)
-        scores = np.zeros(len(self.articles))
-        for i, tf in enumerate(self._tf):
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * self._len[i] / self._avg)
-            for t in terms:
-                f = tf.get(t, 0)
-                if f:
-                    scores[i] += self._idf[t] * f * (BM25_K1 + 1) / (f + norm)
-        return scores
+        # Each article's terms are added in the question's order, as a loop over the articles would:
+        # the same sums to the last bit.
+        sums = [0.0] * len(self.articles)
+        for t in _terms(query, lang):
+            postings = self._postings.get(t)
+            if postings is None:
+                continue
+            idf = self._idf[t]
+            for i, f in postings:
+                sums[i] += idf * f * (BM25_K1 + 1) / (f + self._norm[i])
+        return np.array(sums)
 
     def search(
         self, question: str, lang: str | None = None, top: int = 3, intents: dict[str, float] | None = None

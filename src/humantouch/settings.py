@@ -30,6 +30,7 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1)
+    write_group_size: int = Field(default=16, ge=1)
     playbook: str | None = None
     profile: Profile = "accurate"
     engine_threads: int = Field(default=1, ge=1, le=64)
@@ -50,6 +51,7 @@ class Settings(BaseSettings):
     worker_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     max_request_bytes: int = Field(default=65_536, ge=1024)
     access_log: bool = False
+    api_key_cache_seconds: float = Field(default=10.0, ge=0)
     demo: bool = False
     production: bool = False
     # --- feedback (docs/feedback.md) ---

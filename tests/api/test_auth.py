@@ -66,3 +66,59 @@ def test_keys_are_stored_hashed(api: Api) -> None:
     for plaintext in api.keys.values():
         assert all(plaintext not in h for h, _ in stored)
         assert any(keys.hash_key(plaintext) == h for h, _ in stored)
+
+
+def test_a_checked_key_is_remembered_for_a_while(api: Api) -> None:
+    """A key that passed is answered from the process's KeyCache until its entry expires: revoked
+    behind the process's back (as `humantouch keys revoke` does from another process), it works until then;
+    revoked through this process, it fails at once (test_x_api_key_header_and_revocation)."""
+    from sqlalchemy import update
+
+    from humantouch.storage.tables import ApiKey, utcnow
+
+    now = [0.0]
+    cache = keys.KeyCache(api.svc.db, 10.0, clock=lambda: now[0])
+    new = keys.create(api.svc.db, "supervisor", "elsewhere")
+    assert cache.lookup(new.plaintext) is None
+    assert cache.authenticate(new.plaintext).key_id == new.id
+    with api.svc.db.write() as s:
+        s.execute(update(ApiKey).where(ApiKey.id == new.id).values(revoked_at=utcnow()))
+    now[0] = 9.9
+    remembered = cache.lookup(new.plaintext)
+    assert remembered is not None and remembered.key_id == new.id
+    now[0] = 10.0
+    assert cache.lookup(new.plaintext) is None
+    with pytest.raises(keys.AuthError) as raised:
+        cache.authenticate(new.plaintext)
+    assert raised.value.code == "HT-AUTH-REVOKED"
+    assert cache.lookup(new.plaintext) is None  # failures are never remembered
+
+
+def test_revoking_a_key_forgets_it_in_every_cache_of_the_process(api: Api) -> None:
+    new = keys.create(api.svc.db, "supervisor", "temp")
+    first, second = keys.KeyCache(api.svc.db, 60.0), keys.KeyCache(api.svc.db, 60.0)
+    for cache in (first, second):
+        cache.authenticate(new.plaintext)
+        assert cache.lookup(new.plaintext) is not None
+    keys.revoke(api.svc.db, new.id)
+    assert first.lookup(new.plaintext) is None and second.lookup(new.plaintext) is None
+
+
+def test_unknown_keys_and_a_zero_lifetime_are_never_remembered(api: Api) -> None:
+    cache = keys.KeyCache(api.svc.db, 60.0)
+    with pytest.raises(keys.AuthError):
+        cache.authenticate("ht_nope_nope")
+    assert cache.lookup("ht_nope_nope") is None
+    plaintext = api.keys["integration"]
+    off = keys.KeyCache(api.svc.db, 0.0)
+    off.authenticate(plaintext)
+    assert off.lookup(plaintext) is None
+
+
+def test_the_key_cache_stays_bounded(api: Api) -> None:
+    cache = keys.KeyCache(api.svc.db, 60.0, max_keys=4)
+    made = [keys.create(api.svc.db, "integration", f"k{i}").plaintext for i in range(6)]
+    for plaintext in made:
+        cache.authenticate(plaintext)
+    assert len([p for p in made if cache.lookup(p) is not None]) <= 4
+    assert cache.lookup(made[-1]) is not None

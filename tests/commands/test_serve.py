@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from humantouch.commands.serve import server_parts
 from humantouch.console.accounts import DEMO_ACCOUNTS
 from humantouch.service.keys import DEMO_ADMIN_KEY
 
@@ -70,3 +72,10 @@ def test_serve_demo_end_to_end(tmp_path: Path) -> None:
         if proc.stdout:
             proc.stdout.close()
     assert proc.returncode in (0, -15)  # uvicorn re-raises SIGTERM after a graceful shutdown
+
+
+def test_serve_takes_httptools_and_uvloop_when_installed_else_h11_and_asyncio(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert server_parts() == {"http": "httptools", "loop": "uvloop"}
+    monkeypatch.setitem(sys.modules, "httptools", None)  # None in sys.modules: the import fails
+    monkeypatch.setitem(sys.modules, "uvloop", None)
+    assert server_parts() == {"http": "h11", "loop": "asyncio"}

@@ -81,7 +81,8 @@ class fresh_schema:
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url, pool_size=5)
+    # Group commit as `serve` has it by default (SQLite; PostgreSQL ignores it): storage/group.py.
+    database = Database(database_url, pool_size=5, write_group_size=16)
     upgrade(database.engine)
     yield database
     database.dispose()

@@ -16,7 +16,7 @@ from humantouch.api.routes import channels as channel_routes
 from humantouch.api.security import SecurityHeaders
 from humantouch.channels import Channel
 from humantouch.console.accounts import SignInPolicy
-from humantouch.service import Service
+from humantouch.service import Service, keys
 
 DEFAULT_MAX_REQUEST_BYTES = 65_536
 
@@ -31,6 +31,7 @@ def create_app(
     rate_limit: Limit = DEFAULT_LIMIT,
     sign_in: SignInPolicy | None = None,
     console_timezone: str = "Europe/Amsterdam",
+    key_cache_seconds: float = 10.0,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,6 +50,7 @@ def create_app(
     app.state.service = svc
     app.state.channels = dict(channels or {})
     app.state.rate_limit = rate_limit
+    app.state.key_cache = keys.KeyCache(svc.db, key_cache_seconds)
     errors.install(app)
     v1 = APIRouter(prefix="/v1")
     for module in (messages, conversations, customers, agents, health, channel_routes, privacy):

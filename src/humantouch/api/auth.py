@@ -28,7 +28,12 @@ def _presented(request: Request) -> str | None:
 
 def require(permission: str) -> Callable[..., object]:
     async def dependency(request: Request, svc: ServiceDep) -> Actor:
-        actor = await run_in_threadpool(keys.authenticate, svc.db, _presented(request))
+        presented = _presented(request)
+        cache: keys.KeyCache = request.app.state.key_cache
+        # A key checked a moment ago is answered here, in the event loop, without a database read.
+        actor = cache.lookup(presented)
+        if actor is None:
+            actor = await run_in_threadpool(cache.authenticate, presented)
         keys.require(actor, permission)
         return actor
 

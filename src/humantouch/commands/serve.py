@@ -98,7 +98,9 @@ def build(settings: Settings) -> Built:
     from humantouch.service.batching import BatchingTriager
     from humantouch.storage import Database
 
-    db = Database(settings.database_url, pool_size=settings.database_pool_size)
+    db = Database(
+        settings.database_url, pool_size=settings.database_pool_size, write_group_size=settings.write_group_size
+    )
     db.check_migrated()
     engine = Engine.load(settings.playbook, settings.profile)
     # Native thread pools (OpenMP, BLAS) spin while waiting for work; next to many request threads
@@ -112,7 +114,7 @@ def build(settings: Settings) -> Built:
     app = create_app(
         svc,
         max_request_bytes=settings.max_request_bytes,
-        on_shutdown=[triager.close, db.dispose],
+        on_shutdown=[triager.close, db.log_groups, db.dispose],
         channels=channels.from_settings(settings),
         path_limits=channel_path_limits(settings),
         rate_limit=Limit(settings.rate_limit_per_minute, settings.rate_limit_burst),
@@ -123,6 +125,7 @@ def build(settings: Settings) -> Built:
             burst=settings.console_sign_in_burst,
         ),
         console_timezone=settings.console_timezone,
+        key_cache_seconds=settings.api_key_cache_seconds,
     )
     log.info(
         "API process %d ready (playbook %s, profile %s, engine loaded in %.1fs)",
@@ -232,10 +235,17 @@ def serve(settings: Settings) -> int:
         settings.api_processes,
         "" if settings.api_processes == 1 else "es",
     )
+    parts = server_parts()
     try:
         if built is not None:
             uvicorn.run(
-                built.app, host=settings.host, port=settings.port, log_level="warning", access_log=settings.access_log
+                built.app,
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+                access_log=settings.access_log,
+                http=parts["http"],
+                loop=parts["loop"],
             )
         else:
             # The API processes read their settings from the environment: pass on what the flags
@@ -249,6 +259,8 @@ def serve(settings: Settings) -> int:
                 workers=settings.api_processes,
                 log_level="warning",
                 access_log=settings.access_log,
+                http=parts["http"],
+                loop=parts["loop"],
             )
     finally:
         stop.set()
@@ -258,6 +270,31 @@ def serve(settings: Settings) -> int:
             thread.join(timeout=10)
         db.dispose()
     return 0
+
+
+def server_parts() -> dict[str, str]:
+    """uvicorn's HTTP parser and event loop: httptools and uvloop (C) when installed, else h11 and asyncio.
+
+    Under load the event loop's share of a message was about a sixth of the server's CPU with h11 on
+    asyncio; httptools and uvloop take most of the parsing, writing and scheduling out of Python
+    (docs/benchmarks.md, "Service load"). Said here rather than left to uvicorn's "auto", so the
+    choice is visible and the log says which one runs.
+    """
+    parts = {"http": "h11", "loop": "asyncio"}
+    try:
+        import httptools  # noqa: F401
+
+        parts["http"] = "httptools"
+    except ImportError:
+        pass
+    try:
+        import uvloop  # noqa: F401
+
+        parts["loop"] = "uvloop"
+    except ImportError:
+        pass
+    log.info("HTTP parser %s, event loop %s", parts["http"], parts["loop"])
+    return parts
 
 
 def warn_if_no_worker(db: Database) -> bool:

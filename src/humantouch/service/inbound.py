@@ -5,6 +5,8 @@
       -> ONE write transaction: customer (resolve or create, then lock),
          conversation (reference / open one / new), message + triage, conversation state,
          the bot's turn, SLA due, event log, outbox rows, the idempotency row with the response -> commit
+      (on SQLite the commit may be shared with other requests' messages, each in a savepoint of its
+      own: storage/group.py; the answer comes after the commit either way)
 
 Triage runs before the write transaction so no lock is held during model work; the context it
 sees (history, recent contacts) is read just before. Locking the customer row serialises the
@@ -36,7 +38,7 @@ from humantouch.service import briefing, dialogue, events, lifecycle, views
 from humantouch.service.context import Service
 from humantouch.service.identities import normalize
 from humantouch.storage import repository as repo
-from humantouch.storage.tables import Conversation, Customer, IdempotencyKey, Message, new_id
+from humantouch.storage.tables import Conversation, Customer, Message, new_id
 
 RECENT_WINDOW = timedelta(days=7)
 HISTORY_MESSAGES = 10
@@ -78,16 +80,21 @@ def receive(
     triage = svc.engine.triage(contact)
     found = dialogue.search(svc, contact, triage)
 
+    def write(session: Session) -> dict[str, Any]:
+        response = _store(svc, session, msg, kind, value, triage, found, prior)
+        if after_store is not None:
+            after_store(session, response)
+        if msg.idempotency_key:
+            # Inserted with the response, in the same transaction: a concurrent request with
+            # the same key collides here (its writes roll back) and replays ours.
+            # The same sender's requests queue on the customer lock before that anyway.
+            repo.remember_response(session, msg.idempotency_key, digest, response, svc.clock())
+        return response
+
     try:
-        with svc.db.write() as session:
-            response = _store(svc, session, msg, kind, value, triage, found, prior)
-            if after_store is not None:
-                after_store(session, response)
-            if msg.idempotency_key:
-                # Inserted with the response, in the same transaction: a concurrent request with
-                # the same key collides here (its whole transaction rolls back) and replays ours.
-                # The same sender's requests queue on the customer lock before that anyway.
-                repo.remember_response(session, msg.idempotency_key, digest, response, svc.clock())
+        # Perhaps in one transaction with other requests' messages, each in its own savepoint
+        # (Database.grouped): returns once the message is committed.
+        response = svc.db.grouped(write)
     except IntegrityError as exc:
         if msg.idempotency_key:
             with svc.db.read() as session:
@@ -109,16 +116,17 @@ def _request_hash(msg: InboundMessage, kind: str, value: str) -> str:
 
 
 def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
-    row = session.get(IdempotencyKey, key)
+    row = repo.remembered_response(session, key)
     if row is None:
         return None
-    if row.request_hash != digest:
+    request_hash, response = row
+    if request_hash != digest:
         raise ConflictError(
             f"idempotency key {key!r} was used before for a different message",
             hint="use a new key for a new message",
             code="HT-CONFLICT-IDEMPOTENCY",
         )
-    return dict(row.response)
+    return dict(response)
 
 
 def _contact(

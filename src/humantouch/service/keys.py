@@ -3,6 +3,12 @@
 A key looks like `ht_<prefix>_<secret>`; the prefix finds the row, the hash of the whole key
 proves it. The secret has 192 random bits, so a plain SHA-256 (no slow KDF) is enough: there
 is nothing to guess that a dictionary would help with.
+
+An API process may remember a checked key for a few seconds (`KeyCache`, setting
+`api_key_cache_seconds`): the busiest endpoint then answers without a database read and a thread
+hop for the key. A key revoked in the same process is forgotten at once; one revoked elsewhere (the
+`humantouch keys revoke` command, another API process) works in a process that remembered it until its
+entry expires. Only keys that passed are remembered: an unknown or revoked key is read every time.
 """
 
 from __future__ import annotations
@@ -10,6 +16,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from humantouch.errors import AuthError, ForbiddenError, InputError, NotFoundError
@@ -87,6 +96,55 @@ def revoke(db: Database, key_id: str) -> None:
         if row is None:
             raise NotFoundError(f"no key {key_id}", code="HT-NOTFOUND-KEY")
         row.revoked_at = utcnow()
+    for cache in list(_CACHES.get(db, ())):
+        cache.forget(key_id)
+
+
+class KeyCache:
+    """Keys of one database that passed `authenticate`, by their hash, for `seconds` (0: none).
+
+    Bounded: when `max_keys` are remembered the oldest half is dropped."""
+
+    def __init__(
+        self, db: Database, seconds: float, *, max_keys: int = 1024, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.db = db
+        self.seconds = seconds
+        self.max_keys = max_keys
+        self._clock = clock
+        self._actors: dict[str, tuple[Actor, float]] = {}
+        _CACHES.setdefault(db, weakref.WeakSet()).add(self)
+
+    def lookup(self, presented: str | None) -> Actor | None:
+        """The remembered actor of this key, or None: then call `authenticate`."""
+        if not presented or self.seconds <= 0:
+            return None
+        found = self._actors.get(hash_key(presented))
+        if found is None:
+            return None
+        actor, until = found
+        if self._clock() >= until:
+            self._actors.pop(hash_key(presented), None)
+            return None
+        return actor
+
+    def authenticate(self, presented: str | None) -> Actor:
+        actor = authenticate(self.db, presented)
+        if self.seconds > 0 and presented:
+            if len(self._actors) >= self.max_keys:
+                for digest in list(self._actors)[: self.max_keys // 2]:
+                    self._actors.pop(digest, None)
+            self._actors[hash_key(presented)] = (actor, self._clock() + self.seconds)
+        return actor
+
+    def forget(self, key_id: str) -> None:
+        for digest, (actor, _) in list(self._actors.items()):
+            if actor.key_id == key_id:
+                self._actors.pop(digest, None)
+
+
+# Every KeyCache of a database, so `revoke` reaches those of its process.
+_CACHES: weakref.WeakKeyDictionary[Database, weakref.WeakSet[KeyCache]] = weakref.WeakKeyDictionary()
 
 
 def authenticate(db: Database, presented: str | None) -> Actor:

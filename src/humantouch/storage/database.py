@@ -16,12 +16,13 @@ that open the file otherwise (the sqlite3 shell, a backup) still meet in the bus
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from humantouch.errors import NotMigratedError, StorageError, UnavailableError
+from humantouch.storage.group import WriteGroup
 
 try:
     import fcntl
@@ -38,11 +40,14 @@ except ImportError:  # not on Windows: the processes meet in SQLite's busy handl
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
+T = TypeVar("T")
+log = logging.getLogger("humantouch.storage")
+
 
 class Database:
     """An engine plus two session factories: read (deferred) and write (immediate on SQLite)."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False, write_group_size: int = 1) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # Statement parameters are message texts and identities: never in logs or error messages.
@@ -79,6 +84,10 @@ class Database:
             self._writer = _WriteQueue(None if in_memory else f"{self.engine.url.database}-writers")
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(ht_write=True), expire_on_commit=False)
+        # Group commit on SQLite only: there one writer runs at a time anyway. On PostgreSQL one
+        # transaction would hold the row locks of several customers at once, and two processes' groups
+        # could deadlock on them; each write keeps its own transaction there.
+        self._group = WriteGroup(self, write_group_size if self.is_sqlite else 1)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -90,6 +99,21 @@ class Database:
         """One transaction: committed when the block ends, rolled back on any error."""
         with self._writer, translate(), self._write() as session, session.begin():
             yield session
+
+    def grouped(self, work: Callable[[Session], T]) -> T:
+        """`work(session)` in a write transaction, maybe shared with other threads' work, each in a
+        savepoint of its own (storage/group.py); returns or raises once the transaction is committed."""
+        return self._group.run(work)
+
+    def log_groups(self) -> None:
+        group = self._group
+        if group.groups:
+            log.info(
+                "write groups: %d writes in %d transactions (%.1f per transaction)",
+                group.writes,
+                group.groups,
+                group.writes / group.groups,
+            )
 
     def check_migrated(self) -> None:
         from humantouch.migrations import current_revision, head_revision

@@ -136,6 +136,11 @@ def _insert_idempotency() -> Insert:
 
 
 @_hot
+def _idempotent() -> Select[tuple[str, dict[str, Any]]]:
+    return select(IdempotencyKey.request_hash, IdempotencyKey.response).where(IdempotencyKey.key == bindparam("key"))
+
+
+@_hot
 def _api_key() -> Select[ApiKey]:
     return select(ApiKey).where(ApiKey.prefix == bindparam("prefix"))
 
@@ -315,6 +320,13 @@ def agent_load(session: Session, agent_id: str) -> int:
 
 
 # -- idempotency -----------------------------------------------------------------------------------
+
+
+def remembered_response(session: Session, key: str) -> tuple[str, dict[str, Any]] | None:
+    """The request hash and response stored under an idempotency key; two columns, no ORM object
+    (every inbound message with a key asks this first)."""
+    row = session.execute(_idempotent(), {"key": key}).first()
+    return None if row is None else (row[0], row[1])
 
 
 def remember_response(session: Session, key: str, request_hash: str, response: dict[str, Any], now: datetime) -> None:

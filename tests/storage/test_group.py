@@ -1,0 +1,169 @@
+"""Group commit (storage/group.py): several threads' writes in one transaction, each in a savepoint."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from humantouch.errors import NotFoundError, UnavailableError
+from humantouch.migrations import upgrade
+from humantouch.service import Service
+from humantouch.service.inbound import InboundMessage, receive
+from humantouch.storage import Database
+from humantouch.storage.group import WriteGroup
+from humantouch.storage.tables import Agent, Message
+
+Outcome = dict[int, object]
+
+
+def in_one_group(group: WriteGroup, works: list[Callable[[Session], object]]) -> Outcome:
+    """Run each work from its own thread, all queued before any of them leads, so one group takes them."""
+    outcome: Outcome = {}
+
+    def call(i: int) -> None:
+        try:
+            outcome[i] = group.run(works[i])
+        except Exception as exc:  # the test looks at what each caller got
+            outcome[i] = exc
+
+    # Holding the leader's lock (as a leader busy with an earlier group would) lets them all queue.
+    with group._leader:
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(len(works))]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while len(group._waiting) < len(works):
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+    for t in threads:
+        t.join(10)
+    return outcome
+
+
+def add_agent(name: str) -> Callable[[Session], object]:
+    def work(session: Session) -> object:
+        session.add(Agent(id=f"agt_{name}", name=name, languages=[], intents=[], capacity=1))
+        session.flush()
+        return name
+
+    return work
+
+
+def agents(db: Database) -> list[str]:
+    with db.read() as s:
+        return sorted(s.scalars(select(Agent.name)))
+
+
+def test_one_failing_write_leaves_the_others_of_its_group_stored(db: Database) -> None:
+    group = WriteGroup(db, 8)
+
+    def fails(session: Session) -> object:
+        add_agent("doomed")(session)
+        raise NotFoundError("no such thing", code="HT-NOTFOUND-THING")
+
+    outcome = in_one_group(group, [add_agent("a"), fails, add_agent("b"), add_agent("c")])
+    assert group.groups == 1 and group.writes == 4
+    assert outcome[0] == "a" and outcome[2] == "b" and outcome[3] == "c"
+    assert isinstance(outcome[1], NotFoundError)
+    assert agents(db) == ["a", "b", "c"]
+
+
+def test_a_failed_commit_fails_every_write_of_the_group(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    group = WriteGroup(db, 8)
+    real = db.write
+
+    @contextmanager
+    def write_then_lose_the_database() -> Iterator[Session]:
+        with real() as session:
+            yield session
+            raise UnavailableError("the database is unavailable: gone")  # before the commit: rolled back
+
+    monkeypatch.setattr(db, "write", write_then_lose_the_database)
+    outcome = in_one_group(group, [add_agent("a"), add_agent("b"), add_agent("c")])
+    assert all(isinstance(got, UnavailableError) for got in outcome.values())
+    assert agents(db) == []
+
+
+def test_a_group_of_one_and_size_one_write_as_a_plain_transaction(db: Database) -> None:
+    assert WriteGroup(db, 8).run(add_agent("a")) == "a"
+    assert WriteGroup(db, 1).run(add_agent("b")) == "b"
+
+    def fails(session: Session) -> object:
+        add_agent("c")(session)
+        raise NotFoundError("no such thing", code="HT-NOTFOUND-THING")
+
+    with pytest.raises(NotFoundError):
+        WriteGroup(db, 8).run(fails)
+    assert agents(db) == ["a", "b"]
+
+
+def test_more_waiting_than_a_group_takes_go_in_several_groups(db: Database) -> None:
+    group = WriteGroup(db, 2)
+    outcome = in_one_group(group, [add_agent(n) for n in "abcde"])
+    assert sorted(map(str, outcome.values())) == list("abcde")
+    assert group.groups == 3
+    assert agents(db) == list("abcde")
+
+
+@pytest.fixture
+def grouped_svc(tmp_path: Path, svc: Service) -> Iterator[Service]:
+    db = Database(f"sqlite:///{tmp_path / 'grouped.db'}", pool_size=5, write_group_size=16)
+    upgrade(db.engine)
+    yield Service(db=db, engine=svc.engine, knowledge=svc.knowledge)
+    db.dispose()
+
+
+def test_inbound_messages_of_one_group_are_each_stored_or_refused_alone(grouped_svc: Service) -> None:
+    """Through receive: a message for an unknown conversation is refused (404) without taking the
+    messages written in the same transaction with it; the same idempotency key twice in one group
+    stores the message once and the second caller gets the first answer."""
+    svc = grouped_svc
+    group = svc.db._group
+    sent = [
+        InboundMessage(channel="chat", sender_kind="email", sender_value=f"c{i}@example.nl", text=f"Mijn pakket {i}?")
+        for i in range(3)
+    ]
+    sent.append(
+        InboundMessage(
+            channel="chat", sender_kind="email", sender_value="x@example.nl", text="hoi", conversation_id="con_nope"
+        )
+    )
+    twice = InboundMessage(
+        channel="chat", sender_kind="email", sender_value="k@example.nl", text="waar blijft het", idempotency_key="k1"
+    )
+    sent += [twice, twice]
+    results: dict[int, object] = {}
+
+    def call(i: int) -> None:
+        try:
+            results[i] = receive(svc, sent[i])
+        except Exception as exc:  # the test looks at what each caller got
+            results[i] = exc
+
+    with group._leader:
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(len(sent))]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(group._waiting) < len(sent):  # every caller triaged and queued for the write
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    for t in threads:
+        t.join(30)
+    assert group.groups >= 1 and group.writes == len(sent)
+    assert isinstance(results[3], NotFoundError)
+    stored = [r for i, r in results.items() if i != 3]
+    assert all(hasattr(r, "response") for r in stored)
+    first, second = results[4], results[5]
+    assert first.response == second.response  # type: ignore[attr-defined]
+    assert sorted([first.replayed, second.replayed]) == [False, True]  # type: ignore[attr-defined]
+    with svc.db.read() as s:
+        customer_messages = s.scalar(select(func.count()).select_from(Message).where(Message.author == "customer"))
+    assert customer_messages == 4
