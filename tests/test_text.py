@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from humantouch.text import _fold_char, normalize
+from humantouch.text import Token, _fold_char, normalize, token_forms, tokenize
 
 
 def _by_character(text: str) -> str:
@@ -31,3 +31,13 @@ def test_normalize_folds_character_by_character(text: str) -> None:
     folded = normalize(text)
     assert folded == _by_character(text)
     assert len(folded) == len(text)
+
+
+def test_tokens_hold_offsets_lemmas_and_forms() -> None:
+    text = normalize("Mijn pakketten, gisteren besteld!")
+    tokens = tokenize(text)
+    assert [(t.text, text[t.start : t.end]) for t in tokens] == [(t.text, t.text) for t in tokens]
+    assert [t.text for t in tokens] == ["mijn", "pakketten", "gisteren", "besteld"]
+    assert tokens[1].lemma_nl == "pakket"
+    assert [token_forms(t) for t in tokens] == [t.forms() for t in tokens]
+    assert tokens[1] == Token("pakketten", 5, 14, tokens[1].lemma_nl, tokens[1].lemma_en)
