@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from humantouch import text
 from humantouch.text import Token, _fold_char, normalize, token_forms, tokenize
 
 
@@ -41,3 +42,12 @@ def test_tokens_hold_offsets_lemmas_and_forms() -> None:
     assert tokens[1].lemma_nl == "pakket"
     assert [token_forms(t) for t in tokens] == [t.forms() for t in tokens]
     assert tokens[1] == Token("pakketten", 5, 14, tokens[1].lemma_nl, tokens[1].lemma_en)
+
+
+def test_the_lemma_memory_is_emptied_when_full_and_answers_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = "ik heb gisteren drie pakketten besteld maar ontving er twee"
+    before = tokenize(words)
+    monkeypatch.setattr(text, "LEMMA_MEMORY", 3)
+    monkeypatch.setattr(text, "_LEMMAS", {})
+    assert tokenize(words) == before
+    assert len(text._LEMMAS) <= 3

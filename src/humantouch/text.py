@@ -89,14 +89,27 @@ def lemma(word: str, lang: str) -> str:
     return normalize(result)
 
 
-@lru_cache(maxsize=200_000)
+# Each word's (Dutch, English) lemmas: a plain dict, emptied when full, rather than an LRU cache, whose every
+# hit also relinks its entry (more memory touched per word, right after the encoder has evicted the caches).
+LEMMA_MEMORY = 200_000
+_LEMMAS: dict[str, tuple[str, str]] = {}
+
+
 def _lemmas_of(word: str) -> tuple[str, str]:
-    return lemma(word, "nl"), lemma(word, "en")
+    pair = _LEMMAS.get(word)
+    if pair is None:
+        if len(_LEMMAS) >= LEMMA_MEMORY:
+            _LEMMAS.clear()
+        pair = _LEMMAS[word] = (lemma(word, "nl"), lemma(word, "en"))
+    return pair
 
 
 def tokenize(normalized: str) -> list[Token]:
     make = Token._make
-    return [make((word := m.group(), *m.span(), *_lemmas_of(word))) for m in _TOKEN.finditer(normalized)]
+    known = _LEMMAS.get
+    return [
+        make((word := m.group(), *m.span(), *(known(word) or _lemmas_of(word)))) for m in _TOKEN.finditer(normalized)
+    ]
 
 
 def lemmas(tokens: list[Token], language: str) -> tuple[str, ...]:
