@@ -159,7 +159,8 @@ class Lexicon:
         hits: list[Hit] = []
         seen: set[tuple[str, int]] = set()
         by_forms = self._by_forms
-        all_forms = [*map(token_forms, tokens), ()]  # () follows the last token
+        all_forms = list(map(token_forms, tokens))
+        last = len(tokens) - 1
         for i, tok in enumerate(tokens):
             forms = all_forms[i]
             indexed = by_forms.get(forms)
@@ -167,7 +168,7 @@ class Lexicon:
                 indexed = self._indexed(forms)
             if not indexed:
                 continue
-            following = all_forms[i + 1]
+            following = all_forms[i + 1] if i < last else ()
             # Leaving out the candidates whose second token cannot match changes nothing: they would
             # fail in _match_from.
             candidates = [pattern for second, pattern in indexed if second is None or second in following]
