@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from humantouch import intents
 from humantouch.intents import SIMILARITY_MARGIN, Featurizer, IntentClassifier
 from humantouch.models import CachedEncoder, HashingEncoder
 from humantouch.sentiment import EmotionModel
@@ -79,12 +77,7 @@ def test_decision_equals_the_sparse_products() -> None:
     assert not np.array_equal(got, want)  # the word-by-word sums did run
 
 
-@pytest.mark.parametrize("prefix", [1, 2, intents.NEAREST_PREFIX])
-def test_a_similarity_floor_answers_the_floor_question_as_the_full_search_does(
-    prefix: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A prefix of one or two examples leaves many messages to the whole block of their top intent.
-    monkeypatch.setattr(intents, "NEAREST_PREFIX", prefix)
+def test_a_similarity_floor_answers_the_floor_question_as_the_full_search_does() -> None:
     clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
         [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0,)
     )

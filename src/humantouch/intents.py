@@ -38,11 +38,6 @@ EMBEDDING_WEIGHTS = (1.0, 2.0)
 # nearest-example search (see IntentScores). Two float32 dot products of 512-dimensional unit vectors,
 # summed in different orders, differ by less than 512 * 2**-24 (3e-5); this is 30 times that.
 SIMILARITY_MARGIN = 1e-3
-# A single message's floor question is first asked of this many examples of its top intent, those most like
-# the intent's mean (IntentClassifier._examples_by_label): they settle it for 420 of the own set's 430
-# messages, and a product of 512 x 16 is small enough for BLAS to run in the calling thread, where the top
-# intent's ~95 examples woke its other thread (~30 us a message right after the encoder) and read 6x the memory.
-NEAREST_PREFIX = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +187,8 @@ class IntentClassifier:
             by_label = self._examples_by_label()
             top = probabilities.argmax(axis=1)
             bounds: npt.NDArray[np.float32]
-            if len(vectors) == 1 and len(by_label[int(top[0])]):  # one message: the same question, fewer steps
-                block = by_label[int(top[0])]
-                bounds = (vectors @ block[:NEAREST_PREFIX].T).max(axis=1)
-                if not bool((bounds >= floor + SIMILARITY_MARGIN).all()):
-                    bounds = (vectors @ block.T).max(axis=1)
+            if len(vectors) == 1 and len(by_label[int(top[0])]):  # one message: the same product, fewer steps
+                bounds = (vectors @ by_label[int(top[0])].T).max(axis=1)
             else:
                 bounds = np.full(len(vectors), -np.inf, dtype=np.float32)
                 for k in np.unique(top).tolist():
@@ -212,17 +204,12 @@ class IntentClassifier:
         return nearest
 
     def _examples_by_label(self) -> list[Matrix]:
-        """The training vectors of each label (in `self.labels` order), each block contiguous, the examples
-        most similar to their label's mean first (see NEAREST_PREFIX)."""
+        """The training vectors of each label (in `self.labels` order), each block contiguous."""
         if self._vectors_by_label is None:
             assert self._train_vectors is not None
             owner = np.asarray(self._train_labels)
-            blocks = []
-            for label in self.labels:
-                block = self._train_vectors[owner == label]
-                typical = np.argsort(-(block @ block.mean(axis=0)), kind="stable")
-                blocks.append(np.ascontiguousarray(block[typical]))
-            self._vectors_by_label = blocks
+            vectors = self._train_vectors
+            self._vectors_by_label = [np.ascontiguousarray(vectors[owner == label]) for label in self.labels]
         return self._vectors_by_label
 
     def _decision(self, texts: Sequence[str], embeddings: list[Matrix]) -> npt.NDArray[np.float64]:
