@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import contextlib
 import itertools
+import re
+from collections.abc import Callable
+from pathlib import Path
+from unittest import mock
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from humantouch import entities
 from humantouch.entities import RECOGNISERS, bsn_valid, extract, iban_valid, parse_number
+from humantouch.evaluation.own import load_cases
 from humantouch.records import Span
 
 CASES = [
@@ -151,3 +158,71 @@ _PIECES = [t for t, _ in CASES] + ["morgen", "@", "-", " ", "١٢٣", "３", "NL
 def test_skipping_recognisers_without_their_trigger_changes_nothing(pieces: list[str]) -> None:
     text = " ".join(pieces)
     assert tuple(sorted(extract(text), key=lambda s: (s.start, s.type))) == _extract_running_every_recogniser(text)
+
+
+# Every cued pattern with the test its cue stands for (entities.py, "Cues").
+_CUED: list[tuple[re.Pattern[str], Callable[[str], bool]]] = [
+    (entities._DATE_RELATIVE, lambda t: entities._mentions(t, entities._RELATIVE_CUE)),
+    (entities._DATE_WORDS, lambda t: entities._mentions(t, entities._MONTH_CUE)),
+    (entities._MONEY, lambda t: entities._mentions(t, entities._MONEY_CUE)),
+    (entities._LABELLED, lambda t: entities._mentions(t, entities._LABEL_CUE)),
+    (entities._DATE_ISO, lambda t: entities._NUMERIC_DATE_CUE.search(t) is not None),
+    (entities._DATE_NUMERIC, lambda t: entities._NUMERIC_DATE_CUE.search(t) is not None),
+    (entities._BSN, lambda t: entities._THREE_DIGITS.search(t) is not None),
+    (entities._PLATE, lambda t: "-" in t),
+]
+_LEXICON_CASES = yaml.safe_load((Path(__file__).parent / "data" / "lexicon_cases.yaml").read_text(encoding="utf-8"))
+# Real messages, and what IGNORECASE equates with ASCII letters although str.lower() does not ("ſ", "K").
+CORPUS = [
+    *(c.record["text"] for c in load_cases()),
+    *(str(c["text"]) for c in _LEXICON_CASES),
+    *(t for t, _ in CASES),
+    "ſunday 3 ſeptember",
+    "3 MAY",
+    "€ 5 EUROS",
+    "tomorrow",
+    "klant nr 12345",
+    "ſchade 1234567",
+    "10 Kuid",
+    "ORDER 12345 op 1-2-2024 en 12-AB-34",
+    "Bsn 111.222.333",
+    "VORIGE WEEK",
+    "afgelopen Maandag",
+]
+
+
+@pytest.mark.parametrize("pattern_and_cue", _CUED, ids=[p.pattern[:30] for p, _ in _CUED])
+def test_every_match_holds_its_cue(pattern_and_cue: tuple[re.Pattern[str], Callable[[str], bool]]) -> None:
+    pattern, cue = pattern_and_cue
+    for text in CORPUS:
+        for m in pattern.finditer(text):
+            assert cue(m.group()), (text, m.group())
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_PIECES, "ſ", "K", "İ", "ı", "vandaag", "MEI", "Euro", "case"]) | st.text(max_size=6),
+        max_size=8,
+    )
+)
+def test_a_match_in_any_text_holds_its_cue(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    for pattern, cue in _CUED:
+        for m in pattern.finditer(text):
+            assert cue(m.group())
+
+
+def _uncued() -> contextlib.ExitStack:
+    """Every cued pattern searched in every text (the licence plates' hyphen test stays; every plate has one)."""
+    stack = contextlib.ExitStack()
+    always = re.compile("")
+    stack.enter_context(mock.patch.object(entities, "_mentions", lambda text, cue: True))
+    stack.enter_context(mock.patch.object(entities, "_NUMERIC_DATE_CUE", always))
+    stack.enter_context(mock.patch.object(entities, "_THREE_DIGITS", always))
+    return stack
+
+
+def test_the_cues_change_no_entity_of_the_corpus() -> None:
+    cued = [extract(t) for t in CORPUS]
+    with _uncued():
+        assert [extract(t) for t in CORPUS] == cued

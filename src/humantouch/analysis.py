@@ -62,8 +62,10 @@ def _signals(hits: Sequence[Hit], prefix: str, base: int) -> tuple[Signal, ...]:
 
 def _intent(scores: IntentScores, row: int, playbook: Playbook) -> IntentResult:
     probs = scores.probabilities[row]
-    order = probs.argsort()[::-1]
-    ranked = [(scores.labels[i], float(probs[i])) for i in order]
+    # One conversion to Python floats for all labels, not a numpy scalar per label (the same values).
+    values = probs.tolist()
+    labels = scores.labels
+    ranked = [(labels[i], values[i]) for i in probs.argsort()[::-1].tolist()]
     t = playbook.thresholds
     spec = playbook.intents.get(ranked[0][0])
     if spec is not None and spec.meta:
@@ -115,18 +117,17 @@ def analyze(
     base = len(context) - len(text)
     normalized_all = normalize(context)
     tokens_all = tokenize(normalized_all)
-    tokens: list[Token] = [t for t in tokens_all if t.start >= base]
+    tokens: list[Token] = [t for t in tokens_all if t.start >= base] if base else tokens_all
 
     customer = contact.customer
     lang, lang_conf = identify_language(models.detector, text, tokens, customer.language if customer else None)
 
     hits = models.lexicon.match(context, tokens_all)
+    own_hits = [h for h in hits if h.start >= base] if base else hits  # in this message, not the history
     found = entity_recognisers.extract(text)
 
     intent = _intent(scores, row, playbook)
-    emotions = combine(
-        models.emotions.probabilities(embeddings[row : row + 1])[0], [h for h in hits if h.start >= base]
-    )
+    emotions = combine(models.emotions.probabilities(embeddings[row : row + 1])[0], own_hits)
     sentiment = sentiment_of(emotions, playbook.thresholds.emotion_present)
     urgency = _urgency(hits, intent, sentiment.label == "negative", base)
 
@@ -134,13 +135,11 @@ def analyze(
     if intent.name == "report_death" and intent.confidence >= 0.5 and all(e.name != "bereavement" for e in life_events):
         life_events.append(Signal("bereavement", (f"intent report_death ({intent.confidence:.2f})",)))
 
-    human_hits = [h for h in hits if h.group == "wants_human" and h.start >= base]
-    wants_evidence = tuple(dict.fromkeys(h.text for h in human_hits))
+    wants_evidence = tuple(dict.fromkeys(h.text for h in own_hits if h.group == "wants_human"))
     # The classifier's request_human, also when a topical intent took first place (IntentSpec.meta).
     person = dict((*intent.alternatives, (intent.name, intent.confidence))).get("request_human", 0.0)
     if person >= 0.5:
         wants_evidence = (*wants_evidence, f"intent request_human ({person:.2f})")
-
 
     repeat_evidence = tuple(dict.fromkeys(h.text for h in hits if h.group == "repeat_contact"))
     # Said earlier in the conversation still counts: the money is still in dispute.
@@ -165,8 +164,7 @@ def analyze(
         repeat_evidence=repeat_evidence,
         entities=found,
         special_categories=tuple(
-            Span(s.type, s.start - base, s.end - base, s.score, s.text)
-            for s in hits_to_spans([h for h in hits if h.start >= base], "special.")
+            Span(s.type, s.start - base, s.end - base, s.score, s.text) for s in hits_to_spans(own_hits, "special.")
         ),
         money_dispute=money_dispute,
     )

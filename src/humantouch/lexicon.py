@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from humantouch.records import Span
-from humantouch.text import Token, normalize
+from humantouch.text import Token, normalize, token_forms
 
 GAP = "~"
 MAX_GAP = 3
@@ -158,16 +158,17 @@ class Lexicon:
     def match(self, text: str, tokens: Sequence[Token]) -> list[Hit]:
         hits: list[Hit] = []
         seen: set[tuple[str, int]] = set()
-        last = len(tokens) - 1
         by_forms = self._by_forms
+        all_forms = list(map(token_forms, tokens))
+        last = len(tokens) - 1
         for i, tok in enumerate(tokens):
-            forms = tok.forms()
+            forms = all_forms[i]
             indexed = by_forms.get(forms)
             if indexed is None:
                 indexed = self._indexed(forms)
             if not indexed:
                 continue
-            following = tokens[i + 1].forms() if i < last else ()
+            following = all_forms[i + 1] if i < last else ()
             # Leaving out the candidates whose second token cannot match changes nothing: they would
             # fail in _match_from.
             candidates = [pattern for second, pattern in indexed if second is None or second in following]

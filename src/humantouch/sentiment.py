@@ -61,7 +61,7 @@ class EmotionModel:
         z -= z.max(axis=1, keepdims=True)
         p: npt.NDArray[np.float64] = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        return [dict(zip(self.labels, map(float, row), strict=True)) for row in p]
+        return [dict(zip(self.labels, row, strict=True)) for row in p.tolist()]  # tolist: Python floats at once
 
 
 def combine(probs: dict[str, float], hits: Sequence[Hit]) -> dict[str, float]:

@@ -7,10 +7,12 @@ what the customer wrote: evidence and entity spans can point at the real words.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
+from typing import NamedTuple
 
 import simplemma
 
@@ -57,8 +59,13 @@ def normalize(text: str) -> str:
     return text.translate(_FOLDED)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One word of the normalised text with its lemmas.
+
+    A named tuple rather than a frozen dataclass (as immutable, and internal to the analysis): a message
+    makes ~25 tokens, and a tuple is built in ~0.2 us where the dataclass's frozen `__init__` took ~0.9 us.
+    """
+
     text: str  # normalised surface form
     start: int
     end: int
@@ -67,6 +74,10 @@ class Token:
 
     def forms(self) -> tuple[str, str, str]:
         return (self.text, self.lemma_nl, self.lemma_en)
+
+
+# Token.forms as a function of the tuple (items 0, 3 and 4), to map over a message's tokens in one call.
+token_forms: Callable[[Token], tuple[str, str, str]] = operator.itemgetter(0, 3, 4)
 
 
 @lru_cache(maxsize=200_000)
@@ -78,17 +89,27 @@ def lemma(word: str, lang: str) -> str:
     return normalize(result)
 
 
-@lru_cache(maxsize=200_000)
+# Each word's (Dutch, English) lemmas: a plain dict, emptied when full, rather than an LRU cache, whose every
+# hit also relinks its entry (more memory touched per word, right after the encoder has evicted the caches).
+LEMMA_MEMORY = 200_000
+_LEMMAS: dict[str, tuple[str, str]] = {}
+
+
 def _lemmas_of(word: str) -> tuple[str, str]:
-    return lemma(word, "nl"), lemma(word, "en")
+    pair = _LEMMAS.get(word)
+    if pair is None:
+        if len(_LEMMAS) >= LEMMA_MEMORY:
+            _LEMMAS.clear()
+        pair = _LEMMAS[word] = (lemma(word, "nl"), lemma(word, "en"))
+    return pair
 
 
 def tokenize(normalized: str) -> list[Token]:
-    tokens = []
-    for m in _TOKEN.finditer(normalized):
-        word = m.group()
-        tokens.append(Token(word, m.start(), m.end(), *_lemmas_of(word)))
-    return tokens
+    make = Token._make
+    known = _LEMMAS.get
+    return [
+        make((word := m.group(), *m.span(), *(known(word) or _lemmas_of(word)))) for m in _TOKEN.finditer(normalized)
+    ]
 
 
 def lemmas(tokens: list[Token], language: str) -> tuple[str, ...]:

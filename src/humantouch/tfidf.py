@@ -227,13 +227,8 @@ class CharGramScores:
         total, squares = summed[: self._labels], float(summed[self._labels])
         counts = Counter(produced)
         if len(counts) < len(produced):  # some n-gram occurs more than once: weigh it 1 + ln tf, not tf
-            cols_r: list[int] = []
-            tf_r: list[int] = []
-            for col, n in counts.items():
-                if n > 1:
-                    cols_r.append(col)
-                    tf_r.append(n)
-            tf = np.array(tf_r, dtype=np.float64)
+            cols_r = [col for col, n in counts.items() if n > 1]
+            tf = np.array([counts[col] for col in cols_r], dtype=np.float64)
             weight = 1.0 + np.log(tf)
             repeated = self._weighted[cols_r]
             total -= (tf - weight) @ repeated[:, : self._labels]
@@ -297,7 +292,7 @@ class WordGramScores:
                 counts[col] = counts.get(col, 0) + 1
         if not counts:
             return np.zeros(self._weights.shape[1], dtype=np.float64)
-        cols = list(counts)
+        cols = np.fromiter(counts, dtype=np.intp, count=len(counts))  # one index array for both gathers
         values = (1.0 + np.log(np.array(list(counts.values()), dtype=np.float64))) * self._idf[cols]
         values /= math.sqrt(values @ values)
         product: npt.NDArray[np.float64] = values @ self._weights[cols]
