@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -124,3 +127,31 @@ def test_a_full_candidate_memory_is_forgotten_and_rebuilt(monkeypatch: pytest.Mo
         tokens = tokenize(normalize(text))
         assert small.match(text, tokens) == lexicon().match(text, tokens), text
     assert len(small._by_forms) <= 2
+
+
+_HITS_SCRIPT = """
+import json, sys
+from pathlib import Path
+import yaml
+from humantouch.engine import build_lexicon
+from humantouch.evaluation.own import load_cases
+from humantouch.playbook import load_playbook
+from humantouch.text import normalize, tokenize
+lex = build_lexicon(load_playbook())
+texts = [c["text"] for c in yaml.safe_load(Path(sys.argv[1]).read_text(encoding="utf-8"))]
+texts += [c.record["text"] for c in load_cases()]
+print(json.dumps([[(h.group, h.pattern, h.start, h.end) for h in lex.match(t, tokenize(normalize(t)))] for t in texts]))
+"""
+
+
+def test_the_same_text_gives_the_same_hits_in_every_process() -> None:
+    """Which pattern of a group is reported, and its span, must not follow the process's string hashing."""
+    cases = Path(__file__).parent / "data" / "lexicon_cases.yaml"
+    outputs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _HITS_SCRIPT, str(cases)], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1

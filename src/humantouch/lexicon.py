@@ -139,13 +139,15 @@ class Lexicon:
 
     def _indexed(self, forms: tuple[str, str, str]) -> tuple[tuple[str | None, Pattern], ...]:
         """The patterns a token with these forms may start, with their second tokens, remembered per forms."""
-        text, lemma_nl, lemma_en = forms
+        text, lemma_nl = forms[0], forms[1]
         found: list[tuple[str | None, Pattern]] = []
-        for form in {text, lemma_nl, lemma_en}:
+        # In a fixed order (a set's would follow string hashing, which differs between processes), so
+        # the same pattern is reported for the same text in every process.
+        for form in dict.fromkeys(forms):
             found.extend(self._exact.get(form, ()))
         # Prefix patterns are indexed by their first four letters; look them up by the word and by its
         # Dutch lemma ("stierf" -> "sterven" for "sterv*"), since either may match.
-        for key in {text[:MIN_PREFIX], lemma_nl[:MIN_PREFIX]}:
+        for key in dict.fromkeys((text[:MIN_PREFIX], lemma_nl[:MIN_PREFIX])):
             for stem, second, pattern in self._prefix.get(key, ()):
                 if text.startswith(stem) or lemma_nl.startswith(stem):
                     found.append((second, pattern))
