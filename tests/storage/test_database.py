@@ -127,3 +127,33 @@ def test_a_postgresql_connection_in_use_a_moment_ago_is_not_pinged() -> None:
         assert _backend_pid(db) != first
     finally:
         db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_reads_run_without_a_transaction_and_writes_within_one() -> None:
+    """A read session costs no BEGIN and ROLLBACK round trips; the same pooled connection, used for a write
+    next, is transactional again: a failing write leaves nothing."""
+    from psycopg.pq import TransactionStatus
+
+    skip_without_postgres()
+    db = Database(str(postgres_url()), pool_size=1)
+    table = f"ht_tx_{os.getpid()}"
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text(f"CREATE TABLE {table} (n INTEGER)"))
+        for _ in range(2):  # the one pooled connection, read and write in turn
+            with db.read() as s:
+                s.execute(text(f"SELECT count(*) FROM {table}"))
+                status = s.connection().connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
+                assert status == TransactionStatus.IDLE
+            with pytest.raises(RuntimeError), db.write() as s:
+                s.execute(text(f"INSERT INTO {table} VALUES (1)"))
+                status = s.connection().connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
+                assert status == TransactionStatus.INTRANS
+                raise RuntimeError("boom")
+        with db.read() as s:
+            assert s.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        db.dispose()

@@ -54,7 +54,8 @@ log = logging.getLogger("humantouch.storage")
 
 
 class Database:
-    """An engine plus two session factories: read (deferred) and write (immediate on SQLite)."""
+    """An engine plus two session factories: read (deferred on SQLite, no transaction on PostgreSQL) and
+    write (immediate on SQLite)."""
 
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False, write_group_size: int = 1) -> None:
         self.url = url
@@ -92,7 +93,12 @@ class Database:
         if self.is_sqlite:
             in_memory = _sqlite_in_memory(url)
             self._writer = _WriteQueue(None if in_memory else f"{self.engine.url.database}-writers")
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads run without a transaction: under READ COMMITTED every statement sees what was
+        # committed when it started, in a transaction or not, so BEGIN and the ROLLBACK at the end were two
+        # round trips a read session for nothing. SQLite keeps its read transaction: there it is one
+        # snapshot for the whole session, and costs no round trip.
+        reads = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._read = sessionmaker(reads, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(ht_write=True), expire_on_commit=False)
         # Group commit on SQLite only: there one writer runs at a time anyway. On PostgreSQL one
         # transaction would hold the row locks of several customers at once, and two processes' groups
