@@ -6,10 +6,12 @@ import os
 import sys
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from humantouch.errors import UnavailableError
 from humantouch.storage import Database
+from tests.support.fixtures import postgres_url, skip_without_postgres
 
 
 def test_sqlite_is_in_wal_mode_with_a_busy_timeout(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -79,4 +81,79 @@ def test_a_write_holds_the_file_lock_that_queues_the_processes(tmp_path) -> None
             assert free()  # readers do not queue
     finally:
         os.close(probe)
+        db.dispose()
+
+
+def _backend_pid(db: Database) -> int:
+    with db.read() as s:
+        return int(s.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(db: Database, pid: int) -> None:
+    other = create_engine(db.engine.url, poolclass=NullPool)  # outside the pool under test
+    with other.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    other.dispose()
+
+
+@pytest.mark.postgres
+def test_an_idle_postgresql_connection_is_pinged_and_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection the server dropped while it sat in the pool (a restart) is replaced before use."""
+    from humantouch.storage import database
+
+    skip_without_postgres()
+    db = Database(str(postgres_url()), pool_size=1)
+    try:
+        first = _backend_pid(db)
+        _terminate(db, first)
+        monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+        assert _backend_pid(db) != first
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_connection_in_use_a_moment_ago_is_not_pinged() -> None:
+    """No round trip per checkout under load: a connection used within PING_AFTER_IDLE_SECONDS is taken
+    as it is, so one the server dropped just now fails its statement as unavailable (503), nothing stored,
+    and the pool then replaces its connections."""
+    skip_without_postgres()
+    db = Database(str(postgres_url()), pool_size=1)
+    try:
+        first = _backend_pid(db)
+        _terminate(db, first)
+        with pytest.raises(UnavailableError), db.read() as s:
+            s.execute(text("SELECT 1"))
+        assert _backend_pid(db) != first
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_reads_run_without_a_transaction_and_writes_within_one() -> None:
+    """A read session costs no BEGIN and ROLLBACK round trips; the same pooled connection, used for a write
+    next, is transactional again: a failing write leaves nothing."""
+    from psycopg.pq import TransactionStatus
+
+    skip_without_postgres()
+    db = Database(str(postgres_url()), pool_size=1)
+    table = f"ht_tx_{os.getpid()}"
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text(f"CREATE TABLE {table} (n INTEGER)"))
+        for _ in range(2):  # the one pooled connection, read and write in turn
+            with db.read() as s:
+                s.execute(text(f"SELECT count(*) FROM {table}"))
+                status = s.connection().connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
+                assert status == TransactionStatus.IDLE
+            with pytest.raises(RuntimeError), db.write() as s:
+                s.execute(text(f"INSERT INTO {table} VALUES (1)"))
+                status = s.connection().connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
+                assert status == TransactionStatus.INTRANS
+                raise RuntimeError("boom")
+        with db.read() as s:
+            assert s.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
         db.dispose()

@@ -12,6 +12,12 @@ SQLite's busy handler, which sleeps up to 100 ms between tries: with two API pro
 99th-percentile latency was 1.2 to 2.8 s, with the file lock 0.6 to 0.7 s (docs/benchmarks.md). Every
 humantouch process (API, worker, CLI command) writes through `Database` and so queues on the lock; programs
 that open the file otherwise (the sqlite3 shell, a backup) still meet in the busy handler.
+
+A PostgreSQL connection is checked with a `SELECT 1` when it leaves the pool only if it sat there for
+`PING_AFTER_IDLE_SECONDS` (`_ping_idle`), not on every checkout as `pool_pre_ping` does: that cost a round
+trip (and the server's CPU for it) twice a message. A connection idle that long, across a database
+restart, is replaced before anyone uses it, as with `pool_pre_ping`; one used within the last second that
+the restart broke fails its statement (503) and SQLAlchemy then drops the pool's older connections.
 """
 
 from __future__ import annotations
@@ -19,13 +25,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -39,13 +46,16 @@ except ImportError:  # not on Windows: the processes meet in SQLite's busy handl
     fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A pooled PostgreSQL connection unused for this long is pinged before use (module docstring).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 T = TypeVar("T")
 log = logging.getLogger("humantouch.storage")
 
 
 class Database:
-    """An engine plus two session factories: read (deferred) and write (immediate on SQLite)."""
+    """An engine plus two session factories: read (deferred on SQLite, no transaction on PostgreSQL) and
+    write (immediate on SQLite)."""
 
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False, write_group_size: int = 1) -> None:
         self.url = url
@@ -63,7 +73,6 @@ class Database:
             kwargs["connect_args"] = {"connect_timeout": 5}
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size
-            kwargs["pool_pre_ping"] = True
             kwargs["pool_timeout"] = 10
         try:
             self.engine: Engine = create_engine(url, **kwargs)
@@ -75,6 +84,8 @@ class Database:
             ) from exc
         if self.is_sqlite:
             _setup_sqlite(self.engine)
+        else:
+            _ping_idle(self.engine)
         # SQLite has one writer at a time. Queue the writers on locks rather than in SQLite's busy
         # handler, which polls with sleeps of up to 100 ms and lets late arrivals overtake: under
         # load that turned a 5 ms write into seconds at the tail (module docstring).
@@ -82,7 +93,12 @@ class Database:
         if self.is_sqlite:
             in_memory = _sqlite_in_memory(url)
             self._writer = _WriteQueue(None if in_memory else f"{self.engine.url.database}-writers")
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads run without a transaction: under READ COMMITTED every statement sees what was
+        # committed when it started, in a transaction or not, so BEGIN and the ROLLBACK at the end were two
+        # round trips a read session for nothing. SQLite keeps its read transaction: there it is one
+        # snapshot for the whole session, and costs no round trip.
+        reads = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._read = sessionmaker(reads, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(ht_write=True), expire_on_commit=False)
         # Group commit on SQLite only: there one writer runs at a time anyway. On PostgreSQL one
         # transaction would hold the row locks of several customers at once, and two processes' groups
@@ -229,6 +245,32 @@ def _setup_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("ht_write") else "BEGIN")
+
+
+def _ping_idle(engine: Engine) -> None:
+    """`pool_pre_ping` for connections that sat in the pool for `PING_AFTER_IDLE_SECONDS` (module docstring).
+    A failed ping makes the pool drop every connection older than now and open a new one, as SQLAlchemy's
+    pre-ping does; if that fails too, the caller gets the error (503)."""
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["ht_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("ht_idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # a new connection, or one in use a moment ago
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_conn.rollback()  # the ping's implicit transaction; the session begins its own
+        except dbapi_error as exc:
+            raise InvalidatePoolError(f"idle connection failed its ping: {_first_line(exc)}") from exc
 
 
 def _sqlite_in_memory(url: str) -> bool:
