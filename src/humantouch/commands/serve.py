@@ -14,7 +14,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -236,31 +236,23 @@ def serve(settings: Settings) -> int:
         "" if settings.api_processes == 1 else "es",
     )
     parts = server_parts()
+    server: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "access_log": settings.access_log,
+        "http": parts["http"],
+        "loop": parts["loop"],
+    }
     try:
         if built is not None:
-            uvicorn.run(
-                built.app,
-                host=settings.host,
-                port=settings.port,
-                log_level="warning",
-                access_log=settings.access_log,
-                http=parts["http"],
-                loop=parts["loop"],
-            )
+            uvicorn.run(built.app, **server)
         else:
             # The API processes read their settings from the environment: pass on what the flags
             # changed, and keep the one-off work (demo, worker) here.
             os.environ.update(_as_env(settings))
             uvicorn.run(
-                "humantouch.commands.serve:app_from_env",
-                factory=True,
-                host=settings.host,
-                port=settings.port,
-                workers=settings.api_processes,
-                log_level="warning",
-                access_log=settings.access_log,
-                http=parts["http"],
-                loop=parts["loop"],
+                "humantouch.commands.serve:app_from_env", factory=True, workers=settings.api_processes, **server
             )
     finally:
         stop.set()
