@@ -40,7 +40,7 @@ def test_tokens_hold_offsets_lemmas_and_forms() -> None:
     assert [(t.text, text[t.start : t.end]) for t in tokens] == [(t.text, t.text) for t in tokens]
     assert [t.text for t in tokens] == ["mijn", "pakketten", "gisteren", "besteld"]
     assert tokens[1].lemma_nl == "pakket"
-    assert [token_forms(t) for t in tokens] == [t.forms() for t in tokens]
+    assert [token_forms(t) for t in tokens] == [(t.text, t.lemma_nl, t.lemma_en) for t in tokens]
     assert tokens[1] == Token("pakketten", 5, 14, tokens[1].lemma_nl, tokens[1].lemma_en)
 
 

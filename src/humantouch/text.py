@@ -72,11 +72,8 @@ class Token(NamedTuple):
     lemma_nl: str
     lemma_en: str
 
-    def forms(self) -> tuple[str, str, str]:
-        return (self.text, self.lemma_nl, self.lemma_en)
 
-
-# Token.forms as a function of the tuple (items 0, 3 and 4), to map over a message's tokens in one call.
+# A token's forms (text, Dutch lemma, English lemma: items 0, 3 and 4), to map over a message's tokens in one call.
 token_forms: Callable[[Token], tuple[str, str, str]] = operator.itemgetter(0, 3, 4)
 
 

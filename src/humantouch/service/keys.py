@@ -119,12 +119,13 @@ class KeyCache:
         """The remembered actor of this key, or None: then call `authenticate`."""
         if not presented or self.seconds <= 0:
             return None
-        found = self._actors.get(hash_key(presented))
+        digest = hash_key(presented)
+        found = self._actors.get(digest)
         if found is None:
             return None
         actor, until = found
         if self._clock() >= until:
-            self._actors.pop(hash_key(presented), None)
+            self._actors.pop(digest, None)
             return None
         return actor
 
