@@ -25,25 +25,31 @@ Outcome = dict[int, object]
 
 def in_one_group(group: WriteGroup, works: list[Callable[[Session], object]]) -> Outcome:
     """Run each work from its own thread, all queued before any of them leads, so one group takes them."""
+    return queued_together(group, [lambda work=work: group.run(work) for work in works], timeout=10)
+
+
+def queued_together(group: WriteGroup, calls: list[Callable[[], object]], timeout: float) -> Outcome:
+    """Each call in its own thread, released only once every one has queued its write on `group`;
+    what each call returned or raised, by its index."""
     outcome: Outcome = {}
 
     def call(i: int) -> None:
         try:
-            outcome[i] = group.run(works[i])
+            outcome[i] = calls[i]()
         except Exception as exc:  # the test looks at what each caller got
             outcome[i] = exc
 
     # Holding the leader's lock (as a leader busy with an earlier group would) lets them all queue.
     with group._leader:
-        threads = [threading.Thread(target=call, args=(i,)) for i in range(len(works))]
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(len(calls))]
         for t in threads:
             t.start()
-        deadline = time.monotonic() + 10
-        while len(group._waiting) < len(works):
+        deadline = time.monotonic() + timeout
+        while len(group._waiting) < len(calls):
             assert time.monotonic() < deadline
-            time.sleep(0.001)
+            time.sleep(0.002)
     for t in threads:
-        t.join(10)
+        t.join(timeout)
     return outcome
 
 
@@ -139,24 +145,8 @@ def test_inbound_messages_of_one_group_are_each_stored_or_refused_alone(grouped_
         channel="chat", sender_kind="email", sender_value="k@example.nl", text="waar blijft het", idempotency_key="k1"
     )
     sent += [twice, twice]
-    results: dict[int, object] = {}
-
-    def call(i: int) -> None:
-        try:
-            results[i] = receive(svc, sent[i])
-        except Exception as exc:  # the test looks at what each caller got
-            results[i] = exc
-
-    with group._leader:
-        threads = [threading.Thread(target=call, args=(i,)) for i in range(len(sent))]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 30
-        while len(group._waiting) < len(sent):  # every caller triaged and queued for the write
-            assert time.monotonic() < deadline
-            time.sleep(0.005)
-    for t in threads:
-        t.join(30)
+    # Every caller triages first, then queues for the write.
+    results = queued_together(group, [lambda m=m: receive(svc, m) for m in sent], timeout=30)
     assert group.groups >= 1 and group.writes == len(sent)
     assert isinstance(results[3], NotFoundError)
     stored = [r for i, r in results.items() if i != 3]
