@@ -108,3 +108,10 @@ def test_undecodable_line_is_a_line_error(tmp_path: Path, capsys: pytest.Capture
 def test_missing_input_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["triage", "--profile", "test", "--jsonl", str(tmp_path / "nope.jsonl")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["", "   \n"])
+def test_empty_text_is_a_clear_error(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["triage", "--profile", "test", text]) == 2
+    err = capsys.readouterr().err
+    assert "TEXT is empty" in err

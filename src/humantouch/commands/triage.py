@@ -138,6 +138,8 @@ def explain(t: Triage) -> str:
 def run(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.jsonl is None):
         raise InputError("give either TEXT or --jsonl FILE", hint='humantouch triage "waar is mijn pakket?"')
+    if args.text is not None and not args.text.strip():
+        raise InputError("TEXT is empty: there is nothing to triage", hint='humantouch triage "waar is mijn pakket?"')
     engine = Engine.load(args.playbook, args.profile)
     if args.text is not None:
         t = engine.triage(Contact(text=args.text, channel=args.channel))
