@@ -2,7 +2,8 @@
 
 Reads the own evaluation set and the Dutch and English texts of the public data sets (../shared/data or
 --data; see its README.md for the licences): XED subtitles (en, nl), xSID (nl and its English
-originals), Bitext, BANKING77 and CLINC150 (en), and the e-mail fixtures in fifteen languages. For each set:
+originals), Bitext, BANKING77 and CLINC150 (en), the e-mail fixtures in fifteen languages, and the project's
+short messages in seventeen other languages (tests/data/other_languages.tsv). For each set:
 how many texts the function words decide, how often that agrees with lingua, and the accuracy of lingua
 alone and of the engine's rule against the set's language. Texts are read alone, without a customer's
 known language.
@@ -92,6 +93,11 @@ def main() -> None:
     parser.add_argument("--detector", default="lingua", help="lingua (accurate profile) or lingua-low (fast)")
     args = parser.parse_args()
     sets: list[tuple[str, Rows]] = [("own", [(c.record["text"], str(c.record["lang"])) for c in load_cases()])]
+    # 27 short service messages in 17 other languages, written for the project (tests/data).
+    other = Path(__file__).resolve().parent.parent / "tests" / "data" / "other_languages.tsv"
+    sets.append(
+        ("other-languages", [(t, g) for g, t in (line.split("\t") for line in other.read_text("utf-8").splitlines())])
+    )
     if args.data.is_dir():
         sets.extend(public_sets(args.data))
     else:

@@ -132,3 +132,67 @@ def test_valuable_customer_moves_money_axis() -> None:
     valued = decide(a, CustomerContext(annual_value_eur=20_000, tenure_years=15, segment="premium"), book())
     assert valued.monetary_value > plain.monetary_value
     assert valued.quadrant == "D" and plain.quadrant == "A"
+
+
+def test_out_of_scope_with_confidence_is_declined_by_the_bot_not_guessed() -> None:
+    # The classifier's own out-of-scope class, confidently: the bot declines politely (no guess to avoid).
+    oos = replace(analysis(), intent=IntentResult("unknown", 0.9, best_guess="store_info", out_of_scope=True))
+    assert decide(oos, None, book()).route == "automate"
+    # The same "unknown" without confidence is a guess, and a person looks.
+    unsure = replace(oos, intent=IntentResult("unknown", 0.3, best_guess="store_info", out_of_scope=True))
+    d = decide(unsure, None, book())
+    assert d.route == "assist" and "low_understanding" in d.overrides
+
+
+@pytest.mark.parametrize("cue", ["elderly", "confusion", "distress", "minor"])
+def test_vulnerable_customers_are_never_automated(cue: str) -> None:
+    d = decide(analysis(vulnerability=(Signal(cue, ("ik ben 84",)),)), None, book())
+    assert d.route == "assist"
+    assert f"vulnerable.{cue}" in d.overrides
+    assert any(r.factor == f"override.vulnerable.{cue}" and r.evidence == "ik ben 84" for r in d.reasons)
+
+
+def test_time_critical_is_never_automated() -> None:
+    a = analysis(urgency=Urgency("high", (Signal("time_critical", ("vertrek morgen",)),)))
+    d = decide(a, None, book())
+    assert d.route == "assist" and "time_critical" in d.overrides
+
+
+def test_special_category_mentions_are_never_automated() -> None:
+    health = Span("health", 10, 20, 1.0, "chemotherapie")
+    d = decide(analysis(special_categories=(health,)), None, book())
+    assert d.route == "assist"
+    assert any(r.factor == "override.special_category" and "health" in r.evidence for r in d.reasons)
+
+
+def test_unhappy_repeat_contact_goes_to_a_person_with_priority() -> None:
+    repeat = {"repeat_contact": True, "repeat_evidence": ("derde keer dat ik bel",)}
+    calm = decide(analysis(**repeat), None, book())
+    assert "unhappy_repeat_contact" not in calm.overrides
+    unhappy = decide(analysis(sentiment=Sentiment("negative", -0.6), **repeat), None, book())
+    assert unhappy.route != "automate" and "unhappy_repeat_contact" in unhappy.overrides
+    assert unhappy.priority <= "P2"
+
+
+def test_intents_marked_never_automate_go_to_a_person() -> None:
+    assert book().intents["data_privacy_request"].never_automate
+    d = decide(analysis("data_privacy_request", 0.99), None, book())
+    assert d.route != "automate" and "intent_never_automated" in d.overrides
+
+
+def test_a_language_the_desk_does_not_serve_goes_to_a_person() -> None:
+    spanish = analysis(language="es", language_confidence=0.95, normalized="quiero cancelar mi suscripción")
+    d = decide(spanish, None, book())
+    assert d.route == "assist" and "other_language" in d.overrides
+    assert any(r.factor == "override.other_language" and "es" in r.evidence for r in d.reasons)
+    arabic = analysis(language="ar", language_confidence=0.99, normalized="مرحبا، أريد إلغاء اشتراكي")
+    assert "other_language" in decide(arabic, None, book()).overrides
+    # An unsure reading, two words read as French, or "unknown" is no reason.
+    for lang, conf, text in [
+        ("fr", 0.56, "est-ce que vous pouvez"),
+        ("fr", 0.8, "cancel contract"),
+        ("unknown", 0.0, "quiero cancelar mi suscripción"),
+        ("en", 0.95, "please cancel my contract"),
+    ]:
+        d = decide(analysis(language=lang, language_confidence=conf, normalized=text), None, book())
+        assert d.route == "automate", (lang, conf, text)

@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from humantouch.language import WordListDetector, clear_language, identify_language
+from humantouch.language import (
+    OTHER_LATIN,
+    OTHER_SCRIPTS,
+    WordListDetector,
+    clear_language,
+    identify_language,
+    load_detector,
+    mostly_other_script,
+)
 from humantouch.text import Token, normalize, tokenize
 
 
@@ -66,3 +76,30 @@ def test_the_word_lists_do_not_overlap() -> None:
     from humantouch.language import _CLEAR_EN, _CLEAR_FOREIGN, _CLEAR_NL
 
     assert not (_CLEAR_NL & _CLEAR_EN or _CLEAR_NL & _CLEAR_FOREIGN or _CLEAR_EN & _CLEAR_FOREIGN)
+
+
+def test_mostly_other_script() -> None:
+    assert mostly_other_script("Здравствуйте, где мой заказ?")
+    assert mostly_other_script("你好，我的包裹在哪里？ order 123")
+    assert not mostly_other_script("Ik heb mijn pakket nog niet, Здравствуйте")
+    assert not mostly_other_script("Café, déjà vu, Ångström: Latin with accents")
+    assert not mostly_other_script("12345 ?!")
+
+
+def _other_language_rows() -> list[tuple[str, str]]:
+    path = Path(__file__).parent / "data" / "other_languages.tsv"
+    return [(text, lang) for lang, text in (line.split("\t") for line in path.read_text("utf-8").splitlines())]
+
+
+@pytest.mark.parametrize(("detector", "least", "most_as_ours"), [("lingua", 0.85, 1), ("lingua-low", 0.75, 2)])
+def test_lingua_reports_other_languages(detector: str, least: float, most_as_ours: int) -> None:
+    """27 short service messages in 17 other languages (docs/evaluation.md, "Other languages"): the share
+    recognised is the measured one (accurate 23/27, fast 21/27), and of the languages lingua is asked about
+    (es, it, pt, pl, tr, ro and the other scripts) at most the measured few come out as Dutch or English."""
+    rows = _other_language_rows()
+    d = load_detector(detector)
+    got = [(d.detect(text)[0], lang) for text, lang in rows]
+    assert sum(g == lang for g, lang in got) / len(rows) >= least, got
+    asked = set(OTHER_LATIN) | set(OTHER_SCRIPTS)
+    wrong = [(g, lang) for g, lang in got if lang in asked and g in ("nl", "en")]
+    assert len(wrong) <= most_as_ours, wrong

@@ -97,3 +97,20 @@ def test_limit_threads_holds_inside_the_use_encoder(monkeypatch: pytest.MonkeyPa
     finally:
         limit_threads(encoders, 2)
     assert seen and set(seen) == {1}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hola, quiero cancelar mi suscripción, por favor ayúdenme", "es"),
+        ("Dzień dobry, chciałbym zmienić adres dostawy mojej paczki", "pl"),
+        ("مرحبا، أريد إلغاء اشتراكي", "ar"),
+        ("Здравствуйте, где мой заказ?", "ru"),
+    ],
+)
+def test_other_languages_are_reported_and_read_by_a_person(text: str, lang: str) -> None:
+    """A message in a language the desk does not serve is reported as such (not as the nearest of nl, en,
+    de, fr) and is never automated: the bot would answer in Dutch or English."""
+    t = real_engine("fast").triage(Contact(text))
+    assert t.analysis.language == lang
+    assert t.decision.route != "automate" and "other_language" in t.decision.overrides

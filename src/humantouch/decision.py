@@ -4,14 +4,17 @@ Emotional and monetary value are sums of explained contributions, each a
 Reason with its weight and evidence; the quadrant follows from the two values
 and the playbook's thresholds, the route from the quadrant, and a few
 overrides always win (safety, an explicit request for a person, bereavement,
-fraud, money charged or sent wrongly, not understanding the customer).
+fraud, money charged or sent wrongly, not understanding the customer, a language the desk does
+not serve).
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 from humantouch.entities import largest_amount_eur
+from humantouch.language import OTHER_MIN_WORDS
 from humantouch.playbook import Playbook
 from humantouch.records import (
     Analysis,
@@ -27,6 +30,7 @@ from humantouch.records import (
 ROUTE_OF_QUADRANT: dict[str, Route] = {"A": "automate", "B": "assist", "C": "human", "D": "assist"}
 TOUCH_OF_ROUTE: dict[str, Touch] = {"automate": "no", "assist": "low", "human": "high"}
 ROUTE_RANK = {"automate": 0, "assist": 1, "human": 2}
+_WORD = re.compile(r"\w+")
 
 
 def _clip(x: float) -> float:
@@ -158,6 +162,21 @@ def decide(a: Analysis, customer: CustomerContext | None, playbook: Playbook) ->
         at_least("assist", "money_dispute", "; ".join(a.money_dispute))
     if a.repeat_contact and a.sentiment.label == "negative":
         at_least("assist", "unhappy_repeat_contact", "; ".join(a.repeat_evidence))
+    # A message in a language the desk does not serve is read by a person who can (agents' language
+    # skills): the bot would answer in the desk's language, and its understanding rests on fewer words.
+    # Two words ("cancel contract", "retour sturen?") are too few to tell a language by.
+    if (
+        a.language not in playbook.languages
+        and a.language != "unknown"
+        and a.language_confidence >= t.other_language_min_confidence
+        and len(_WORD.findall(a.normalized)) >= OTHER_MIN_WORDS
+    ):
+        at_least(
+            "assist",
+            "other_language",
+            f"written in {a.language} (confidence {a.language_confidence:.2f}); the bot answers in "
+            + ", ".join(playbook.languages),
+        )
     spec = playbook.intents.get(a.intent.name)
     if spec is not None and spec.never_automate:
         at_least("assist", "intent_never_automated", f"intent {a.intent.name}")

@@ -79,6 +79,8 @@ class Thresholds(_Model):
     answer_min_confidence: float = Field(1.3, ge=0, le=3)
     # A topical intent at or above this probability wins over a meta intent (see IntentSpec.meta).
     topic_over_meta: float = Field(0.15, ge=0, le=1)
+    # A message read at or above this confidence as a language the desk does not serve goes to a person.
+    other_language_min_confidence: float = Field(0.7, ge=0, le=1)
 
 
 class AmountScale(_Model):
