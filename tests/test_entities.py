@@ -28,6 +28,13 @@ CASES = [
     ("postcode 1012 AB Amsterdam", [("POSTCODE", "1012 AB")]),
     ("in 2015 en 2016", []),  # a year followed by a word is no postcode
     ("kenteken 12-ABC-3 staat stil", [("LICENSE_PLATE", "12-ABC-3")]),
+    ("mijn kenteken is AB123C", [("LICENSE_PLATE", "AB123C")]),
+    ("kenteken: 12abc3 staat op de vluchtstrook", [("LICENSE_PLATE", "12abc3")]),
+    ("AB123C is geen kenteken zonder dat woord ervoor", []),
+    ("broke down, plate AB12 CDE, on the M6", [("LICENSE_PLATE", "AB12 CDE")]),
+    ("my car KX19HBL is stuck", [("LICENSE_PLATE", "KX19HBL")]),
+    ("klantnummer 7720193 graag", [("CUSTOMER_NUMBER", "7720193")]),
+    ("customer number: C-88213", [("CUSTOMER_NUMBER", "C-88213")]),
     ("de schade is 2 ton", [("MONEY", "2 ton")]),
     ("het kost 8.500 euro", [("MONEY", "8.500 euro")]),
     ("I lost £3,000 yesterday", [("MONEY", "£3,000"), ("DATE", "yesterday")]),
@@ -170,6 +177,7 @@ _CUED: list[tuple[re.Pattern[str], Callable[[str], bool]]] = [
     (entities._DATE_NUMERIC, lambda t: entities._NUMERIC_DATE_CUE.search(t) is not None),
     (entities._BSN, lambda t: entities._THREE_DIGITS.search(t) is not None),
     (entities._PLATE, lambda t: "-" in t),
+    (entities._PLATE_LABELLED, lambda t: entities._mentions(t, entities._PLATE_CUE)),
 ]
 _LEXICON_CASES = yaml.safe_load((Path(__file__).parent / "data" / "lexicon_cases.yaml").read_text(encoding="utf-8"))
 # Real messages, and what IGNORECASE equates with ASCII letters although str.lower() does not ("ſ", "K").
@@ -188,6 +196,9 @@ CORPUS = [
     "Bsn 111.222.333",
     "VORIGE WEEK",
     "afgelopen Maandag",
+    "KENTEKEN AB123C",
+    "Plate: ab12 cde",
+    "REGISTRATION NUMBER 1 ABC 234",
 ]
 
 

@@ -144,6 +144,17 @@ _PLATE = re.compile(
     r"|\d-[A-Z]{2}-\d{3}|\d{3}-[A-Z]{2}-\d)\b",
     re.IGNORECASE,
 )
+# A plate written without hyphens ("AB123C", "12 ABC 3") only after a word that says it is one.
+_PLATE_LABELLED = re.compile(
+    r"\b(?:kenteken(?:nummer)?|nummerplaat|number ?plate|licen[cs]e ?plate(?: number)?|registration(?: number)?"
+    r"|reg(?:istration)? no|plate)\s*(?:is|:)?\s*"
+    r"(?P<plate>(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}|(?=[A-Z0-9 ]*\d)(?=[A-Z0-9 ]*[A-Z])"
+    r"(?:[A-Z0-9]{1,3} [A-Z0-9]{1,3} [A-Z0-9]{1,3}|[A-Z0-9]{2,4} [A-Z0-9]{3,4}))\b",
+    re.IGNORECASE,
+)
+_PLATE_CUE = re.compile(r"kenteken|plaat|plate|registration|reg")
+# A current British plate, two letters, two digits, three letters ("AB12 CDE"), in capitals as written.
+_PLATE_UK = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b")
 _BSN = re.compile(r"(?<![\d-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .]\d{3}[ .]\d{3})(?![\d-])")
 _BSN_CUE = re.compile(r"\b(?:bsn|burgerservicenummer|sofi-?nummer|citizen service number)\b", re.IGNORECASE)
 _LABELLED = re.compile(
@@ -261,7 +272,7 @@ _LABEL_CUE = re.compile(
     r"|reference|ticket|zaak|case|pakket|tracking|zending|shipment|lidmaatschap|member"
 )
 # Character cues, searched as they are (the same \d as the patterns): a numeric date has a digit, a
-# separator and a digit in a row, a BSN three digits in a row, a licence plate a hyphen.
+# separator and a digit in a row, a BSN three digits in a row, a Dutch licence plate a hyphen.
 _NUMERIC_DATE_CUE = re.compile(r"\d[-/.]\d")
 _THREE_DIGITS = re.compile(r"\d{3}")
 
@@ -356,10 +367,15 @@ def _postcodes(text: str) -> Iterator[Span]:
 
 
 def _plates(text: str) -> Iterator[Span]:
-    if "-" not in text:  # every plate has a hyphen
-        return
-    for m in _PLATE.finditer(text):
-        yield Span("LICENSE_PLATE", m.start(), m.end(), 0.85, m.group(), m.group().upper())
+    if "-" in text:  # every Dutch plate is written with hyphens, unless a word says it is a plate
+        for m in _PLATE.finditer(text):
+            yield Span("LICENSE_PLATE", m.start(), m.end(), 0.85, m.group(), m.group().upper())
+    if _mentions(text, _PLATE_CUE):
+        for m in _PLATE_LABELLED.finditer(text):
+            plate = m["plate"]
+            yield Span("LICENSE_PLATE", m.start("plate"), m.end("plate"), 0.85, plate, plate.upper())
+    for m in _PLATE_UK.finditer(text):
+        yield Span("LICENSE_PLATE", m.start(), m.end(), 0.8, m.group(), m.group())
 
 
 def _bsns(text: str) -> Iterator[Span]:

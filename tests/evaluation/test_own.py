@@ -10,19 +10,22 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import pytest
+
 from humantouch.evaluation.metrics import accuracy, cohen_kappa, confusion, macro_f1
 from humantouch.evaluation.own import agreement, evaluate, format_report, load_cases, load_second_routes
 from tests.support.engine import real_engine
 
 
-@lru_cache(maxsize=1)
-def report() -> dict[str, Any]:
-    return evaluate(real_engine("accurate"), load_cases())
+@lru_cache(maxsize=2)
+def report(profile: str = "accurate") -> dict[str, Any]:
+    return evaluate(real_engine(profile), load_cases())
 
 
-def test_no_critical_errors() -> None:
-    assert report()["critical_cases"] >= 100
-    assert report()["critical_errors"] == []
+@pytest.mark.parametrize("profile", ["accurate", "fast"])
+def test_no_critical_errors(profile: str) -> None:
+    assert report(profile)["critical_cases"] >= 100
+    assert report(profile)["critical_errors"] == []
 
 
 def test_accuracy_floors() -> None:
