@@ -7,6 +7,7 @@ have no slack: a contact that must never be automated must never be automated.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -68,3 +69,19 @@ def test_second_annotation_covers_the_set_and_is_compared() -> None:
     # Another set (here: part of this one with a changed id) is not covered, so nothing is claimed.
     other = [type(c)({**c.record, "id": "x-" + str(c.record["id"])}) for c in cases[:5]]
     assert agreement(other, ["automate"] * 5, second) is None
+
+
+def test_no_evaluation_text_is_a_training_text() -> None:
+    """The set is kept apart from everything that trains: no text of it is, up to case, punctuation and
+    emoji, a playbook example, an out-of-scope example or an emotion example."""
+    from humantouch.playbook import load_playbook
+    from humantouch.sentiment import load_emotion_examples
+
+    def key(text: str) -> str:
+        return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+    texts, _ = load_playbook().training_examples()
+    emotion_texts, _ = load_emotion_examples()
+    training = {key(t) for t in [*texts, *emotion_texts]}
+    shared = [c.record["id"] for c in load_cases() if key(c.record["text"]) in training]
+    assert shared == []
