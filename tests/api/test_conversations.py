@@ -58,6 +58,20 @@ def test_queue_lists_waiting_conversations_by_sla_and_filters(api: Api) -> None:
     assert queue_ids(api, status="waiting_for_agent", route="assist", priority="P2") == [fraud]
 
 
+def test_queue_refuses_unknown_filter_values(api: Api) -> None:
+    inbound(api, URGENT)
+    for field, value in (("priority", "P9"), ("route", "robot"), ("language", "xx"), ("status", "bogus")):
+        r = api.get("/v1/queue", params={field: value})
+        assert r.status_code == 422, (field, r.text)
+        error = r.json()["error"]
+        assert error["code"] == "HT-IN-VALIDATION"
+        assert [f["field"] for f in error["fields"]] == [f"query.{field}.0"]  # the first value of ?{field}=
+        assert f"query.{field}" in error["message"]
+        assert error["fields"][0]["problem"].startswith("Input should be")  # and lists the allowed values
+    # one bad value among good ones is still refused
+    assert api.get("/v1/queue", params={"priority": ["P1", "p1"]}).status_code == 422
+
+
 def test_take_over_reply_hand_back_override_resolve_close(api: Api) -> None:
     conv = inbound(api, URGENT)["conversation"]
     cid = conv["id"]
