@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from collections import Counter
@@ -10,7 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from humantouch.service import Service
+from humantouch.service import Actor, Service
+from humantouch.service import conversations as conv
 from humantouch.service.inbound import InboundMessage, receive
 from humantouch.storage import Database, utcnow
 from humantouch.storage import repository as repo
@@ -37,6 +40,9 @@ def outbox(db: Database) -> list[OutboxItem]:
 def test_sign_and_verify() -> None:
     body = b'{"a":1}'
     signature = sign(SECRET, "1700000000", body)
+    # docs/api.md: "sha256=<hex>", the HMAC-SHA256 of "<timestamp>.<body>" with the secret
+    expected = hmac.new(SECRET.encode(), b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert signature == f"sha256={expected}"
     assert verify(SECRET, "1700000000", body, signature, now=1700000010)
     assert not verify(SECRET, "1700000000", body + b" ", signature, now=1700000010)
     assert not verify("another-secret-of-enough-length", "1700000000", body, signature, now=1700000010)
@@ -68,6 +74,29 @@ def test_events_are_delivered_signed(svc: Service) -> None:
         assert routed["data"]["triage"]["route"] == "human"
         assert all(item.status == "sent" for item in outbox(svc.db))
         assert worker.run_once().claimed == 0
+
+
+def test_a_resolved_conversation_is_delivered_as_contact_resolved(svc: Service) -> None:
+    with receiver() as hook:
+        svc.webhook_targets = (hook.url,)
+        send(svc)
+        worker = Worker(svc.db, config())
+        worker.run_once()  # contact.routed and contact.handoff, as above
+        before = len(hook.calls)
+        (conversation,) = {json.loads(c.body)["data"]["conversation"]["id"] for c in hook.calls}
+        conv.resolve(svc, Actor(key_id="k", role="supervisor"), conversation, "card_blocked")
+        pending = [item for item in outbox(svc.db) if item.status == "pending"]
+        assert len(pending) == 1 and pending[0].target == hook.url  # resolving queued one webhook
+        assert worker.run_once().sent == 1
+        (call,) = hook.calls[before:]
+        assert call.headers["x-humantouch-event"] == "contact.resolved"
+        assert verify(SECRET, call.headers["x-humantouch-timestamp"], call.body, call.headers["x-humantouch-signature"])
+        doc = json.loads(call.body)
+        assert doc["type"] == "contact.resolved"
+        assert doc["data"]["resolution_code"] == "card_blocked"
+        assert doc["data"]["conversation"]["id"] == conversation
+        assert doc["data"]["conversation"]["status"] == "resolved"
+        assert all(item.status == "sent" for item in outbox(svc.db))
 
 
 def test_failed_delivery_is_retried_with_backoff_then_given_up(svc: Service) -> None:

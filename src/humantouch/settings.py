@@ -8,6 +8,7 @@ Every field is documented in docs/settings.md; tests/test_settings_docs.py keeps
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
     worker_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     max_request_bytes: int = Field(default=65_536, ge=1024)
     access_log: bool = False
+    # Behind a load balancer: the proxies whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes
+    # (comma-separated addresses or networks, or "*"). None: proxy headers are ignored, so nobody can
+    # pick their own rate-limit address by sending the header.
+    forwarded_allow_ips: str | None = None
     api_key_cache_seconds: float = Field(default=10.0, ge=0)
     demo: bool = False
     production: bool = False
@@ -104,6 +109,25 @@ class Settings(BaseSettings):
     console_timezone: str = "Europe/Amsterdam"
     knowledge: str | None = None
     briefing_language: Literal["nl", "en"] = "nl"
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        if not entries:
+            raise ValueError("empty; leave it unset to ignore proxy headers, or name the proxies' addresses")
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network; use e.g. 10.0.0.5,10.1.0.0/16 or *"
+                ) from None
+        return ",".join(entries)
 
     @field_validator("console_timezone")
     @classmethod

@@ -19,22 +19,57 @@ def inbound(api: Api, text: str, sender: str = "+31612345678", channel: str = "w
     return dict(r.json())
 
 
+def queue_ids(api: Api, **params: object) -> list[str]:
+    r = api.get("/v1/queue", params=params)
+    assert r.status_code == 200, r.text
+    return [c["id"] for c in r.json()["items"]]
+
+
 def test_queue_lists_waiting_conversations_by_sla_and_filters(api: Api) -> None:
-    calm = inbound(api, "Ik wil een mens spreken over mijn factuur", sender="+31611111111", channel="email")
-    urgent = inbound(api, URGENT, sender="+31622222222")
-    inbound(api, "hoi", sender="+31633333333")  # automate: not waiting for a person
+    # One conversation per route, status, priority and language that the filters tell apart (test profile).
+    def cid(text: str, sender: str, channel: str = "whatsapp") -> str:
+        return str(inbound(api, text, sender=sender, channel=channel)["conversation"]["id"])
+
+    calm = cid("Ik wil een mens spreken over mijn factuur", "+31611111111", "email")  # human, P2, nl
+    urgent = cid(URGENT, "+31622222222")  # human, P1, nl
+    english = cid("I want to talk to a human about my invoice", "+31633333333")  # human, P2, en
+    fraud = cid("Er is fraude gepleegd met mijn pas", "+31644444444")  # assist, waiting_for_agent, P2
+    hello = cid("hoi", "+31655555555")  # automate, bot, P4: not waiting for a person
+    intake = cid("Mijn factuur klopt niet", "+31666666666")  # assist, intake, P4
     items = api.get("/v1/queue", role="agent").json()["items"]
-    ids = [c["id"] for c in items]
-    assert ids[0] == urgent["conversation"]["id"]
-    assert calm["conversation"]["id"] in ids
+    assert items[0]["id"] == urgent
+    assert {c["id"] for c in items} == {calm, urgent, english, fraud}
     assert all(c["status"] == "waiting_for_agent" for c in items)
     dues = [c["sla_due_at"] for c in items]
     assert dues == sorted(dues)
-    only_p1 = api.get("/v1/queue", params={"priority": "P1"}).json()["items"]
-    assert [c["id"] for c in only_p1] == [urgent["conversation"]["id"]]
-    humans = api.get("/v1/queue", params={"route": ["human"], "language": ["nl"]}).json()["items"]
-    assert all(c["route"] == "human" for c in humans)
-    assert api.get("/v1/queue", params={"status": "bogus"}).status_code == 422
+
+    assert queue_ids(api, priority="P1") == [urgent]
+    assert set(queue_ids(api, priority="P2")) == {calm, english, fraud}
+    assert set(queue_ids(api, priority=["P1", "P2"])) == {calm, urgent, english, fraud}
+    assert set(queue_ids(api, route="human")) == {calm, urgent, english}
+    assert queue_ids(api, route="assist") == [fraud]
+    assert queue_ids(api, route="automate") == []
+    assert set(queue_ids(api, route=["human"], language=["nl"])) == {calm, urgent}
+    assert queue_ids(api, language="en") == [english]
+    assert queue_ids(api, status="bot") == [hello]
+    assert queue_ids(api, status="intake") == [intake]
+    assert set(queue_ids(api, status=["bot", "intake"], priority="P4")) == {hello, intake}
+    assert queue_ids(api, status=["bot", "intake"], route="automate") == [hello]
+    assert queue_ids(api, status="waiting_for_agent", route="assist", priority="P2") == [fraud]
+
+
+def test_queue_refuses_unknown_filter_values(api: Api) -> None:
+    inbound(api, URGENT)
+    for field, value in (("priority", "P9"), ("route", "robot"), ("language", "xx"), ("status", "bogus")):
+        r = api.get("/v1/queue", params={field: value})
+        assert r.status_code == 422, (field, r.text)
+        error = r.json()["error"]
+        assert error["code"] == "HT-IN-VALIDATION"
+        assert [f["field"] for f in error["fields"]] == [f"query.{field}.0"]  # the first value of ?{field}=
+        assert f"query.{field}" in error["message"]
+        assert error["fields"][0]["problem"].startswith("Input should be")  # and lists the allowed values
+    # one bad value among good ones is still refused
+    assert api.get("/v1/queue", params={"priority": ["P1", "p1"]}).status_code == 422
 
 
 def test_take_over_reply_hand_back_override_resolve_close(api: Api) -> None:
@@ -128,3 +163,18 @@ def test_skills_filter(api: Api) -> None:
     agent = api.post("/v1/agents", {"name": "En", "languages": ["en"], "intents": []}).json()
     inbound(api, URGENT)
     assert api.get("/v1/queue", params={"skills_of": agent["id"]}).json()["items"] == []
+
+
+def test_skills_filter_shows_an_agent_what_matches_their_skills(api: Api) -> None:
+    fraud = inbound(api, "Er is fraude gepleegd met mijn pas", sender="+31611111111")["conversation"]
+    english = inbound(api, "I want to talk to a human about my invoice", sender="+31622222222")["conversation"]
+    inbound(api, URGENT, sender="+31633333333")  # nl, intent unknown: neither agent's
+    assert (fraud["intent"], fraud["language"]) == ("fraud_report", "nl")
+    assert (english["intent"], english["language"]) == ("request_human", "en")
+    nl_fraud = api.post("/v1/agents", {"name": "Fien", "languages": ["nl"], "intents": ["fraud_report"]}).json()
+    en_human = api.post("/v1/agents", {"name": "Ed", "languages": ["en"], "intents": ["request_human"]}).json()
+    assert queue_ids(api, skills_of=nl_fraud["id"]) == [fraud["id"]]
+    assert queue_ids(api, skills_of=en_human["id"]) == [english["id"]]
+    # a filter the agent has no skill for narrows to nothing instead of widening
+    assert queue_ids(api, skills_of=nl_fraud["id"], language="en") == []
+    assert queue_ids(api, skills_of=nl_fraud["id"], intent="fraud_report") == [fraud["id"]]

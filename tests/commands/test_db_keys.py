@@ -51,9 +51,43 @@ def test_keys_create_prints_the_key_once_and_stores_its_hash(url: str, capsys: p
     assert main(["keys", "create", "--role", "agent", "--database-url", url]) == 2  # needs --agent
 
 
-def test_worker_needs_a_secret(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_worker_with_a_webhook_url_needs_the_secret(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HUMANTOUCH_WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("HUMANTOUCH_WEBHOOK_URL", "https://hooks.example.nl/humantouch")
     assert main(["worker", "--once", "--database-url", url]) == 2
-    assert "webhook_secret" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "webhook_url is set but webhook_secret is not" in err and "HUMANTOUCH_WEBHOOK_SECRET" in err
+
+
+def test_worker_without_webhooks_sends_channel_messages(
+    url: str,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from humantouch.migrations import upgrade
+    from humantouch.service import Service
+    from humantouch.service.inbound import InboundMessage, receive
+    from humantouch.storage.tables import ChannelDelivery, OutboxItem
+
+    for name in ("HUMANTOUCH_WEBHOOK_URL", "HUMANTOUCH_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    db = Database(url)
+    upgrade(db.engine)
+    # A webhook queued while webhooks were on (this Service has a target), then the worker without them.
+    svc = Service(db=db, engine=engine, webhook_targets=("https://hooks.example.nl/old",))
+    receive(svc, InboundMessage(channel="chat", sender_kind="email", sender_value="a@b.nl", text="hoi"))
+    assert main(["worker", "--once", "--database-url", url]) == 0
+    assert "processed 1 deliveries" in capsys.readouterr().out  # the bot's reply, not the webhook
+    assert "1 webhooks wait in the outbox but webhook_secret is not set" in caplog.text
+    with db.read() as s:
+        (delivery,) = s.scalars(select(ChannelDelivery))
+        assert delivery.status == "skipped"  # handled: no channel "chat" is configured
+        assert [(o.status, o.attempts) for o in s.scalars(select(OutboxItem))] == [("pending", 0)]  # not sent unsigned
+    db.dispose()
 
 
 def test_serve_warns_when_no_worker_has_checked_in(url: str, caplog: pytest.LogCaptureFixture) -> None:

@@ -9,13 +9,23 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from humantouch.commands.serve import server_parts
+from humantouch.api import create_app
+from humantouch.api.ratelimit import Limit
+from humantouch.commands.serve import server_parts, uvicorn_options
 from humantouch.console.accounts import DEMO_ACCOUNTS
+from humantouch.errors import ConfigError
 from humantouch.service.keys import DEMO_ADMIN_KEY
+from humantouch.settings import load_settings
+from tests.support.fixtures import Api
 
 
 def free_port() -> int:
@@ -79,3 +89,51 @@ def test_serve_takes_httptools_and_uvloop_when_installed_else_h11_and_asyncio(mo
     monkeypatch.setitem(sys.modules, "httptools", None)  # None in sys.modules: the import fails
     monkeypatch.setitem(sys.modules, "uvloop", None)
     assert server_parts() == {"http": "h11", "loop": "asyncio"}
+
+
+def test_proxy_headers_are_off_unless_forwarded_allow_ips_names_the_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HUMANTOUCH_FORWARDED_ALLOW_IPS", raising=False)
+    parts = {"http": "h11", "loop": "asyncio"}
+    off = uvicorn_options(load_settings(), parts)
+    assert off["proxy_headers"] is False and off["forwarded_allow_ips"] is None
+    monkeypatch.setenv("HUMANTOUCH_FORWARDED_ALLOW_IPS", "10.0.0.5, 10.1.0.0/16")
+    on = uvicorn_options(load_settings(), parts)
+    assert on["proxy_headers"] is True and on["forwarded_allow_ips"] == "10.0.0.5,10.1.0.0/16"
+    # uvicorn takes every option as it is (a misspelt one would be a TypeError) and wraps the app
+    assert isinstance(uvicorn_config(on).loaded_app, ProxyHeadersMiddleware)
+    assert not isinstance(uvicorn_config(off).loaded_app, ProxyHeadersMiddleware)
+
+
+@pytest.mark.parametrize("value", ["", "10.0.0", "proxy.example.nl"])
+def test_forwarded_allow_ips_must_be_addresses(value: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_settings(forwarded_allow_ips=value)
+    assert "forwarded_allow_ips" in str(exc.value)
+
+
+def uvicorn_config(options: dict[str, Any], app: Any = None) -> uvicorn.Config:
+    config = uvicorn.Config(app or FastAPI(), log_config=None, **options)
+    config.load()
+    return config
+
+
+def test_the_rate_limiter_sees_the_forwarded_client_behind_a_trusted_proxy(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two visitors behind one load balancer: their own budgets when the balancer is trusted, one between
+    them when it is not (every request then comes from the balancer's address)."""
+    monkeypatch.delenv("HUMANTOUCH_FORWARDED_ALLOW_IPS", raising=False)
+    parts = {"http": "h11", "loop": "asyncio"}
+
+    def statuses(options: dict[str, Any]) -> list[int]:
+        app = create_app(api.svc, rate_limit=Limit(per_minute=6, burst=1))
+        with TestClient(uvicorn_config(options, app).loaded_app, client=("10.0.0.5", 40000)) as balancer:
+            return [
+                balancer.get("/v1/health", headers={"X-Forwarded-For": visitor}).status_code
+                for visitor in ("203.0.113.7", "198.51.100.8")
+            ]
+
+    assert statuses(uvicorn_options(load_settings(forwarded_allow_ips="10.0.0.5"), parts)) == [200, 200]
+    assert statuses(uvicorn_options(load_settings(), parts)) == [200, 429]
+    # a balancer not in the list is not believed either
+    assert statuses(uvicorn_options(load_settings(forwarded_allow_ips="10.9.9.9"), parts)) == [200, 429]

@@ -85,8 +85,8 @@ class RateLimiter:
 
 
 def client_key(request: Request) -> str:
-    # The peer address as the server saw it; behind a proxy run uvicorn with --proxy-headers and
-    # --forwarded-allow-ips so this is the client, not the proxy.
+    # The peer address as the server saw it; behind a proxy set forwarded_allow_ips (serve passes it
+    # to uvicorn with proxy_headers) so this is the client, not the proxy.
     return request.client.host if request.client else "unknown"
 
 

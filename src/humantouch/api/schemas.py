@@ -82,6 +82,16 @@ class AgentIn(Strict):
     id: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9_-]{1,32}$")
 
 
+class AgentPatch(Strict):
+    """Only the fields sent change; none of them may be null."""
+
+    name: str = Field(default="", min_length=1, max_length=200)
+    languages: list[str] = Field(default_factory=list)
+    intents: list[str] = Field(default_factory=list)
+    capacity: int = Field(default=3, ge=1, le=100)
+    active: bool = True
+
+
 def set_fields(model: BaseModel, exclude: set[str]) -> dict[str, Any]:
     """Only the fields the client sent, so PATCH leaves the others alone."""
     return {k: v for k, v in model.model_dump(exclude_unset=True).items() if k not in exclude}

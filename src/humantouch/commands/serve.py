@@ -235,15 +235,7 @@ def serve(settings: Settings) -> int:
         settings.api_processes,
         "" if settings.api_processes == 1 else "es",
     )
-    parts = server_parts()
-    server: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": "warning",
-        "access_log": settings.access_log,
-        "http": parts["http"],
-        "loop": parts["loop"],
-    }
+    server = uvicorn_options(settings, server_parts())
     try:
         if built is not None:
             uvicorn.run(built.app, **server)
@@ -262,6 +254,23 @@ def serve(settings: Settings) -> int:
             thread.join(timeout=10)
         db.dispose()
     return 0
+
+
+def uvicorn_options(settings: Settings, parts: dict[str, str]) -> dict[str, Any]:
+    """uvicorn's options for every API process. Proxy headers are believed only from the addresses in
+    forwarded_allow_ips: uvicorn's own default trusts 127.0.0.1 (and FORWARDED_ALLOW_IPS), which a
+    setting nobody reads would leave on by accident."""
+    proxies = settings.forwarded_allow_ips
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "warning",
+        "access_log": settings.access_log,
+        "http": parts["http"],
+        "loop": parts["loop"],
+        "proxy_headers": proxies is not None,
+        "forwarded_allow_ips": proxies,
+    }
 
 
 def server_parts() -> dict[str, str]:

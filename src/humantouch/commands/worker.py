@@ -1,5 +1,9 @@
 """`humantouch worker`: drains the webhook outbox and delivers channel messages (e-mail, Chatwoot,
-the webhook channel's reply URL); run as many as you like against one database."""
+the webhook channel's reply URL); run as many as you like against one database.
+
+Webhooks are signed with webhook_secret, so the outbox is drained only when it is set (settings
+refuse a webhook_url without it). Without webhooks the worker still has work: channel messages
+and the retention purge."""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from humantouch import logredact
-from humantouch.errors import ConfigError
 from humantouch.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from humantouch.storage import Database
+    from humantouch.webhooks import Worker
+
+log = logging.getLogger("humantouch.worker")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,25 +48,18 @@ def start_purger(db: Database, settings: Settings, stop: threading.Event) -> thr
 def run(args: argparse.Namespace) -> int:
     from humantouch.commands.serve import delivery_worker
     from humantouch.storage import Database
-    from humantouch.webhooks import Worker, config_from
 
     settings = load_settings(database_url=args.database_url)
-    if not settings.webhook_secret:
-        raise ConfigError(
-            "the worker signs webhooks and needs webhook_secret",
-            hint="set HUMANTOUCH_WEBHOOK_SECRET",
-            code="HT-CFG-WEBHOOK",
-        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logredact.install()
     db = Database(settings.database_url, pool_size=2)
     db.check_migrated()
-    worker = Worker(db, config_from(settings))
+    worker = webhook_worker(settings, db)
     deliveries = delivery_worker(settings, db)
     try:
         if args.once:
             total = 0
-            while (stats := worker.run_once()).claimed:
+            while worker is not None and (stats := worker.run_once()).claimed:
                 total += stats.claimed
             while (stats := deliveries.run_once()).claimed:
                 total += stats.claimed
@@ -72,9 +71,40 @@ def run(args: argparse.Namespace) -> int:
         channel_thread = threading.Thread(target=deliveries.run_forever, args=(stop,), name="channel-worker")
         channel_thread.start()
         start_purger(db, settings, stop)
-        worker.run_forever(stop)
+        if worker is not None:
+            worker.run_forever(stop)
+        else:
+            while not stop.wait(1.0):  # a timeout keeps the main thread where signals reach it
+                pass
         channel_thread.join(timeout=10)
     finally:
-        worker.close()
+        if worker is not None:
+            worker.close()
         db.dispose()
     return 0
+
+
+def webhook_worker(settings: Settings, db: Database) -> Worker | None:
+    """The outbox worker, or None when webhooks are off (no webhook_secret, hence no webhook_url).
+
+    Webhooks queued while they were on stay in the outbox, unsigned deliveries being no option:
+    say how many and how to send them.
+    """
+    from sqlalchemy import func, select
+
+    from humantouch.storage.tables import OutboxItem
+    from humantouch.webhooks import Worker, config_from
+
+    if settings.webhook_secret:
+        return Worker(db, config_from(settings))
+    with db.read() as session:
+        waiting = session.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending"))
+    if waiting:
+        log.warning(
+            "%d webhooks wait in the outbox but webhook_secret is not set, so they are not sent: "
+            "set HUMANTOUCH_WEBHOOK_SECRET (the one they were meant to be signed with) and restart the worker",
+            waiting,
+        )
+    else:
+        log.info("webhooks are off (no webhook_url): sending channel messages and purging only")
+    return None

@@ -1,10 +1,15 @@
-"""Agents: the people in the queue, with their skills (intents, languages) and capacity."""
+"""Agents: the people in the queue, with their skills (intents, languages) and capacity.
+
+An inactive agent keeps their history but gets no new work: take-over and reply refuse them
+(service/conversations.py `_agent`), and the console refuses their sign-in and sessions.
+Conversations already with them stay theirs until handed back.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from humantouch.errors import ConflictError, NotFoundError
+from humantouch.errors import ConflictError, InputError, NotFoundError
 from humantouch.service import events, views
 from humantouch.service.context import Actor, Service
 from humantouch.storage import repository as repo
@@ -37,6 +42,45 @@ def create(
         session.flush()
         events.record(svc, session, "agent.created", {"agent_id": agent.id}, actor=actor.label)
         return views.agent(agent)
+
+
+UPDATABLE = ("name", "languages", "intents", "capacity", "active")
+
+
+def update(svc: Service, actor: Actor, agent_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change what the queue knows of an agent: name, skills, capacity, whether they take work.
+
+    Lowering capacity below the current load takes nothing away; the agent gets no new
+    conversation until their load is under it.
+    """
+    unknown = sorted(set(changes) - set(UPDATABLE))
+    if unknown:
+        raise InputError(
+            f"agent fields {', '.join(unknown)} cannot be changed",
+            hint=f"change only {', '.join(UPDATABLE)}",
+            code="HT-IN-AGENT-FIELD",
+        )
+    if not changes:
+        raise InputError("nothing to change", hint=f"send one or more of {', '.join(UPDATABLE)}", code="HT-IN-EMPTY")
+    with svc.db.write() as session:
+        agent = session.get(Agent, agent_id, with_for_update=True)
+        if agent is None:
+            raise NotFoundError(f"no agent {agent_id}", code="HT-NOTFOUND-AGENT")
+        before = views.agent(agent)
+        for field, value in changes.items():
+            setattr(agent, field, sorted(set(value)) if field in ("languages", "intents") else value)
+        after = views.agent(agent)
+        changed = sorted(f for f in UPDATABLE if before[f] != after[f])
+        if changed:
+            session.flush()
+            events.record(
+                svc,
+                session,
+                "agent.updated",
+                {"agent_id": agent.id, "changed": changed} | {f: after[f] for f in changed if f != "name"},
+                actor=actor.label,
+            )
+        return after | {"load": repo.agent_load(session, agent.id)}
 
 
 def get(svc: Service, agent_id: str) -> dict[str, Any]:

@@ -186,7 +186,8 @@ class Override(Base):
 
 
 class Event(Base):
-    """The append-only event log: rows are inserted, never updated or deleted."""
+    """The append-only event log: rows are inserted, never deleted, and updated only by retention
+    anonymisation (privacy/retention.py: _anonymise_events)."""
 
     __tablename__ = "events"
 

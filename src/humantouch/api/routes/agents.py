@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from humantouch.api.auth import ReadsAgents, ServiceDep, WritesAgents
-from humantouch.api.schemas import AgentIn
+from humantouch.api.schemas import AgentIn, AgentPatch, set_fields
 from humantouch.service import agents
 
 router = APIRouter(tags=["agents"])
@@ -33,3 +33,10 @@ def get_agents(actor: ReadsAgents, svc: ServiceDep) -> dict[str, Any]:
 @router.get("/agents/{agent_id}")
 def get_agent(agent_id: str, actor: ReadsAgents, svc: ServiceDep) -> dict[str, Any]:
     return agents.get(svc, agent_id)
+
+
+@router.patch("/agents/{agent_id}")
+def patch_agent(agent_id: str, body: AgentPatch, actor: WritesAgents, svc: ServiceDep) -> dict[str, Any]:
+    """Change an agent's name, skills (languages, intents), capacity or `active`; an inactive agent
+    gets no new conversations."""
+    return agents.update(svc, actor, agent_id, set_fields(body, set()))

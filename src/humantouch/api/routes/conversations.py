@@ -7,8 +7,14 @@ from fastapi import APIRouter, Query
 from humantouch.api.auth import ActsOnConversations, OverridesRoutes, ReadsConversations, ServiceDep
 from humantouch.api.schemas import AgentRef, OverrideIn, ReplyIn, ResolveIn
 from humantouch.errors import NotFoundError
+from humantouch.records import Priority, Route
 from humantouch.service import briefing
 from humantouch.service import conversations as conv
+from humantouch.service.lifecycle import Status
+
+# A conversation's language is what the detector can answer (language.py: nl, en, de, fr) or
+# "unknown"; any other value in ?language= is a typo, answered 422 rather than an empty queue.
+QueueLanguage = Literal["nl", "en", "de", "fr", "unknown"]
 
 router = APIRouter(tags=["conversations"])
 
@@ -17,11 +23,11 @@ router = APIRouter(tags=["conversations"])
 def get_queue(
     actor: ReadsConversations,
     svc: ServiceDep,
-    status: Annotated[list[str] | None, Query(description="default: waiting_for_agent")] = None,
-    route: Annotated[list[str] | None, Query()] = None,
-    priority: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[list[Status] | None, Query(description="default: waiting_for_agent")] = None,
+    route: Annotated[list[Route] | None, Query()] = None,
+    priority: Annotated[list[Priority] | None, Query()] = None,
     intent: Annotated[list[str] | None, Query()] = None,
-    language: Annotated[list[str] | None, Query()] = None,
+    language: Annotated[list[QueueLanguage] | None, Query()] = None,
     skills_of: Annotated[str | None, Query(description="only what this agent has the skills for")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # unbounded, a huge offset overflowed the driver
