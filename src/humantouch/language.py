@@ -170,6 +170,8 @@ class WordListDetector:
 # (docs/evaluation.md, "Other languages").
 OTHER_LATIN = ("es", "it", "pt", "pl", "tr", "ro")
 OTHER_SCRIPTS = ("ar", "ru", "uk", "bg", "el", "he", "fa", "hi", "th", "zh", "ja", "ko")
+# Every language `detect` can answer, besides "unknown".
+DETECTABLE = ("nl", "en", "de", "fr", *OTHER_LATIN, *OTHER_SCRIPTS)
 OTHER_BELOW = 0.7
 # The second reading uses lingua's low-accuracy (trigram) models: the detector takes 180 MB, 352 MB with the full
 # models. They are sure of themselves on English commands read as Italian or Spanish, so another language

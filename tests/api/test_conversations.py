@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
+from humantouch.api.routes.conversations import QueueLanguage
+from humantouch.language import DETECTABLE
 from tests.support.fixtures import Api
 
 URGENT = "Ik ruik gas in huis en mijn kinderen zijn hier"
@@ -70,6 +72,12 @@ def test_queue_refuses_unknown_filter_values(api: Api) -> None:
         assert error["fields"][0]["problem"].startswith("Input should be")  # and lists the allowed values
     # one bad value among good ones is still refused
     assert api.get("/v1/queue", params={"priority": ["P1", "p1"]}).status_code == 422
+    # every language the detector can answer is a filter value
+    assert api.get("/v1/queue", params={"language": ["es", "ar", "unknown"]}).json()["items"] == []
+
+
+def test_queue_languages_are_the_detectable_ones() -> None:
+    assert set(get_args(QueueLanguage)) == {*DETECTABLE, "unknown"}
 
 
 def test_take_over_reply_hand_back_override_resolve_close(api: Api) -> None:

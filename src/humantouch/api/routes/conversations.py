@@ -12,9 +12,12 @@ from humantouch.service import briefing
 from humantouch.service import conversations as conv
 from humantouch.service.lifecycle import Status
 
-# A conversation's language is what the detector can answer (language.py: nl, en, de, fr) or
-# "unknown"; any other value in ?language= is a typo, answered 422 rather than an empty queue.
-QueueLanguage = Literal["nl", "en", "de", "fr", "unknown"]
+# A conversation's language is what the detector can answer (language.DETECTABLE; a test keeps the two
+# equal) or "unknown"; any other value in ?language= is a typo, answered 422 rather than an empty queue.
+QueueLanguage = Literal[
+    "nl", "en", "de", "fr", "es", "it", "pt", "pl", "tr", "ro",
+    "ar", "ru", "uk", "bg", "el", "he", "fa", "hi", "th", "zh", "ja", "ko", "unknown",
+]  # fmt: skip
 
 router = APIRouter(tags=["conversations"])
 
