@@ -115,3 +115,23 @@ def test_empty_text_is_a_clear_error(text: str, capsys: pytest.CaptureFixture[st
     assert main(["triage", "--profile", "test", text]) == 2
     err = capsys.readouterr().err
     assert "TEXT is empty" in err
+
+
+def test_docs_cli_md_matches_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/cli.md lists the customer fields and the output fields; both must be what the command does."""
+    import re
+
+    from humantouch.commands.triage import CUSTOMER_FIELDS
+
+    doc = (Path(__file__).parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    customer_table = doc.split("`customer` fields")[1].split("Example:")[0]
+    assert set(re.findall(r"^\| `(\w+)` \|", customer_table, re.M)) == CUSTOMER_FIELDS
+    output = doc.split("## Output lines")[1].split("A line that cannot")[0]
+    documented = {name for name in re.findall(r"`(\w+)`", output)}
+    assert main(["triage", "--profile", "test", "--json", "waar blijft mijn pakket?"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    top_level = documented - {"name", "confidence", "best_guess", "out_of_scope", "alternatives", "label", "score"}
+    top_level -= {"anger", "fear", "sadness", "joy", "level", "reasons", "factor", "weight", "evidence", "TEXT"}
+    top_level |= {"reasons"}
+    assert top_level <= set(record), top_level - set(record)
+    assert set(record) <= top_level, set(record) - top_level
