@@ -147,3 +147,34 @@ def test_a_pinned_embedding_weight_is_used_without_cross_validation(tmp_path: Pa
     engine = Engine.load(profile="test", playbook=book, cache_dir=tmp_path / "cache")
     # 3.5 is not one of the cross-validation candidates (1.0, 2.0): only the pin can give it.
     assert engine.models.intents.featurizer.embedding_weight == 3.5
+
+
+def test_a_playbook_extends_life_events_and_lexicons(tmp_path: Path) -> None:
+    """A new life event with its own patterns, and a pattern added to a built-in rule group, reach the analysis
+    and the decision's reasons (docs/playbook.md, "Life events" and "Lexicon patterns")."""
+    from humantouch.engine import Engine
+    from humantouch.records import Contact
+
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    data["life_events"]["pet_loss"] = {
+        "emotional": 0.5,
+        "monetary": 0.0,
+        "never_automate": True,
+        "nl": ["hond ~ overlijden", "kat ~ overlijden"],
+        "en": ["dog ~ died"],
+    }
+    data["lexicon"] = {"urgency.safety": {"en": ["fuse box ~ crackling"]}}
+    engine = Engine.load(write(tmp_path, data), profile="test")
+
+    pet = engine.triage(Contact("onze hond is gisteren overleden, kan ik zijn verzekering stoppen"))
+    assert "pet_loss" in [e.name for e in pet.analysis.life_events]
+    assert pet.decision.route != "automate" and "never_automate.pet_loss" in pet.decision.overrides
+    assert any(r.factor == "life_event.pet_loss" and r.weight == 0.5 for r in pet.decision.reasons)
+
+    alarm = engine.triage(Contact("the fuse box is crackling"))
+    assert "safety" in {r.name for r in alarm.analysis.urgency.reasons}
+    assert (alarm.decision.route, alarm.decision.priority) == ("human", "P1")
+    # Without the playbook's additions neither is found.
+    plain = Engine.load(write(tmp_path, MINIMAL), profile="test")
+    assert "pet_loss" not in [e.name for e in plain.triage(Contact("onze hond is overleden")).analysis.life_events]
+    assert plain.triage(Contact("the fuse box is crackling")).decision.priority != "P1"
