@@ -125,7 +125,8 @@ def read_prior(session: Session, customer: Customer, conversation_id: str | None
     prior = Prior(customer.id, customer.updated_at, known_facts(session, customer.id))
     if conversation_id is None:
         return prior
-    row = session.execute(_state_with_version(), {"conversation_id": conversation_id}).first()
+    # In the read session before the write transaction: nothing pending to flush.
+    row = session.connection().execute(_state_with_version(), {"conversation_id": conversation_id}).first()
     if row is None:
         return prior
     return replace(
@@ -163,7 +164,9 @@ def _profile_rows() -> CompoundSelect[int, int, str, str]:
 def known_facts(session: Session, customer_id: str) -> dict[str, str]:
     """The facts known of the customer: identities of PROFILE_FACTS kinds first, then the collected
     facts; the oldest row of a fact wins. One query for both."""
-    rows = session.execute(_profile_rows(), {"customer_id": customer_id}).all()
+    # Without autoflush, as `converse` reads it anyway (nothing this transaction changes is a fact or an
+    # identity); on the connection, without the ORM's execution layer (storage/repository.py).
+    rows = session.connection().execute(_profile_rows(), {"customer_id": customer_id}).all()
     known: dict[str, str] = {}
     for source, _, name, value in sorted(rows, key=lambda r: (r[0], r[1])):
         known.setdefault(PROFILE_FACTS[name] if source == 0 else name, value)
