@@ -151,7 +151,7 @@ def _api_key() -> Select[ApiKey]:
     return select(ApiKey).where(ApiKey.prefix == bindparam("prefix"))
 
 
-def _columns(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[Any]:
+def _columns(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[*tuple[Any, ...]]:
     """A column query on the session's connection and in its transaction, without the ORM's execution
     layer and without autoflush (module docstring)."""
     return session.connection().execute(statement, params)
