@@ -31,7 +31,7 @@ from humantouch.records import Contact, Triage
 from humantouch.service import events, lifecycle, views
 from humantouch.service.context import Service
 from humantouch.storage import repository as repo
-from humantouch.storage.tables import BotState, Conversation, Customer, CustomerFact, Identity, Message
+from humantouch.storage.tables import BotState, Conversation, CustomerFact, Identity, Message
 
 BOT_RESOLUTION = "answered_by_bot"
 # Identity kinds that are intake facts the customer never needs to type again. An e-mail identity
@@ -121,7 +121,7 @@ def _state_with_version() -> Select[tuple[int, datetime, dict[str, Any] | None]]
     )
 
 
-def read_prior(session: Session, customer: Customer, conversation_id: str | None) -> Prior:
+def read_prior(session: Session, customer: repo.CustomerRow, conversation_id: str | None) -> Prior:
     prior = Prior(customer.id, customer.updated_at, known_facts(session, customer.id))
     if conversation_id is None:
         return prior
@@ -134,7 +134,7 @@ def read_prior(session: Session, customer: Customer, conversation_id: str | None
     )
 
 
-def usable(prior: Prior | None, customer: Customer, conversation: Conversation | None) -> Prior | None:
+def usable(prior: Prior | None, customer: repo.CustomerRow, conversation: Conversation | None) -> Prior | None:
     """`prior` as far as its rows are unchanged: call inside the write transaction, with the customer
     (locked) and the conversation as read there, before this message changes them."""
     if prior is None or prior.customer_id != customer.id or prior.customer_updated_at != customer.updated_at:
@@ -187,7 +187,7 @@ def converse(
     svc: Service,
     session: Session,
     conversation: Conversation,
-    customer: Customer,
+    customer: repo.CustomerRow,
     message: Message,
     triage: Triage,
     before: str | None,

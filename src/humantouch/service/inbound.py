@@ -38,7 +38,7 @@ from humantouch.service import briefing, dialogue, events, lifecycle, views
 from humantouch.service.context import Service
 from humantouch.service.identities import normalize
 from humantouch.storage import repository as repo
-from humantouch.storage.tables import Conversation, Customer, Message, new_id
+from humantouch.storage.tables import Conversation, Message, new_id
 
 RECENT_WINDOW = timedelta(days=7)
 HISTORY_MESSAGES = 10
@@ -163,7 +163,7 @@ def _contact(
     return contact, dialogue.read_prior(session, customer, conversation_id)
 
 
-def _conversation_for(session: Session, msg: InboundMessage, customer: Customer) -> Conversation | None:
+def _conversation_for(session: Session, msg: InboundMessage, customer: repo.CustomerRow) -> Conversation | None:
     """The conversation this message belongs to; None means a new one starts."""
     if msg.conversation_id:
         conversation = session.get(Conversation, msg.conversation_id)
@@ -202,7 +202,7 @@ def _store(
             actor="inbound",
         )
     elif msg.sender_name and not customer.name:
-        customer.name = msg.sender_name
+        customer = repo.rename_customer(session, customer, msg.sender_name)
 
     decision = triage.decision
     conversation = _conversation_for(session, msg, customer)

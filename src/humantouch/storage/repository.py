@@ -22,11 +22,12 @@ the idempotency check); each caller says why that holds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Executable, Insert, Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Executable, Insert, Select, Update, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,18 +57,46 @@ def _hot(build: Callable[[], T]) -> Callable[[], T]:
     return cache(build)
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    """The customer as the inbound flow reads it: a plain record, not an ORM object (module docstring)."""
+
+    id: str
+    name: str | None
+    language: str | None
+    form_of_address: str
+    annual_value_eur: float | None
+    tenure_years: float | None
+    segment: str | None
+    merged_into: str | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerRow:
+        return cls(*(getattr(customer, name) for name in CUSTOMER_ROW_COLUMNS))
+
+
+CUSTOMER_ROW_COLUMNS = tuple(f.name for f in fields(CustomerRow))
+
+
 @_hot
-def _customer_by_identity() -> Select[Customer]:
+def _customer_by_identity() -> Select[Any]:
     return (
-        select(Customer)
+        select(*(getattr(Customer, name) for name in CUSTOMER_ROW_COLUMNS))
         .join(Identity, Identity.customer_id == Customer.id)
         .where(Identity.kind == bindparam("kind"), Identity.value == bindparam("value"))
     )
 
 
 @_hot
-def _customer_by_identity_locked() -> Select[Customer]:
+def _customer_by_identity_locked() -> Select[Any]:
     return _customer_by_identity().with_for_update(of=Customer)
+
+
+@_hot
+def _rename_customer() -> Update:
+    table = Customer.__table__
+    return update(table).where(table.c.id == bindparam("cid")).values(name=bindparam("name"))  # type: ignore[arg-type]
 
 
 @_hot
@@ -165,26 +194,34 @@ def find_identity(session: Session, kind: str, value: str) -> Identity | None:
     return found
 
 
-def customer_of_identity(session: Session, kind: str, value: str) -> Customer | None:
+def customer_of_identity(session: Session, kind: str, value: str) -> CustomerRow | None:
     """The live customer behind (kind, value), unlocked; None if the identity is unknown.
-    One query for find_identity + live_customer (merges are followed only when there is one)."""
-    customer: Customer | None = session.scalars(_customer_by_identity(), {"kind": kind, "value": value}).first()
-    if customer is None or customer.merged_into is None:
-        return customer
-    return live_customer(session, customer.id)
+    One query for find_identity + live_customer (merges are followed only when there is one).
+    Read before anything is written (the inbound read before the triage), so without autoflush."""
+    row = _columns(session, _customer_by_identity(), {"kind": kind, "value": value}).first()
+    if row is None:
+        return None
+    found = CustomerRow(*row)
+    return found if found.merged_into is None else CustomerRow.of(live_customer(session, found.id))
 
 
-def customer_for_identity(session: Session, kind: str, value: str, *, name: str | None = None) -> tuple[Customer, bool]:
+def customer_for_identity(
+    session: Session, kind: str, value: str, *, name: str | None = None
+) -> tuple[CustomerRow, bool]:
     """The customer behind (kind, value), locked, created if new; safe when two transactions race.
 
     The row lock (PostgreSQL; SQLite serialises all writes) keeps the writes for one customer
     in line. Identities always point at a live customer, because a merge moves them. A savepoint
     wraps the insert, so a unique-key collision with a concurrent transaction rolls back only
     the insert and we read the winner's row instead.
+
+    The existing customer is read as columns on the connection (no autoflush): it starts the inbound
+    write, and what the session had pending before (a group's earlier message) was flushed with its
+    savepoint. Change it with `rename_customer`, not through an ORM object.
     """
-    found: Customer | None = session.scalars(_customer_by_identity_locked(), {"kind": kind, "value": value}).first()
-    if found is not None:
-        return found, False
+    row = _columns(session, _customer_by_identity_locked(), {"kind": kind, "value": value}).first()
+    if row is not None:
+        return CustomerRow(*row), False
     customer = Customer(id=new_id("cus"), name=name, consents={}, form_of_address="unknown")
     try:
         with session.begin_nested():
@@ -193,8 +230,14 @@ def customer_for_identity(session: Session, kind: str, value: str, *, name: str 
     except IntegrityError:
         identity = find_identity(session, kind, value)
         assert identity is not None, "identity vanished after a unique-key collision"
-        return lock_customer(session, identity.customer_id), False
-    return customer, True
+        return CustomerRow.of(lock_customer(session, identity.customer_id)), False
+    return CustomerRow.of(customer), True
+
+
+def rename_customer(session: Session, customer: CustomerRow, name: str) -> CustomerRow:
+    """Set the name of a customer read by `customer_for_identity` (a plain update, at once)."""
+    session.connection().execute(_rename_customer(), {"cid": customer.id, "name": name})
+    return replace(customer, name=name)
 
 
 def live_customer(session: Session, customer_id: str) -> Customer:
