@@ -25,6 +25,7 @@ from humantouch.knowledge import Hit
 from humantouch.privacy import messages as privacy_messages
 from humantouch.service.context import Service
 from humantouch.service.views import iso
+from humantouch.storage.repository import ConversationRow
 from humantouch.storage.tables import BotState, Briefing, Conversation, Customer, Message
 
 HISTORY_WINDOW = timedelta(days=90)
@@ -228,7 +229,7 @@ def _summary(messages: Sequence[Said], facts: Sequence[dict[str, Any]]) -> list[
     return [s for _, _, s in sorted(best, key=lambda x: x[1])]
 
 
-def _history(session: Session, conversation: Conversation, since: Any) -> list[dict[str, Any]]:
+def _history(session: Session, conversation: Conversation | ConversationRow, since: Any) -> list[dict[str, Any]]:
     """The customer's other conversations since `since`, newest first (columns, not ORM objects)."""
     rows = session.execute(
         _other_conversations(),
@@ -369,7 +370,11 @@ def render_text(brief: dict[str, Any], lang: str) -> str:
 
 
 def build(
-    svc: Service, session: Session, conversation: Conversation, hits: Sequence[Hit] = (), lang: str | None = None
+    svc: Service,
+    session: Session,
+    conversation: Conversation | ConversationRow,
+    hits: Sequence[Hit] = (),
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """The briefing of `conversation` as it stands in this session."""
     return _build(svc, session, conversation, _said(session, conversation.id), hits, lang)
@@ -378,7 +383,7 @@ def build(
 def _build(
     svc: Service,
     session: Session,
-    conversation: Conversation,
+    conversation: Conversation | ConversationRow,
     messages: Sequence[Said],
     hits: Sequence[Hit] = (),
     lang: str | None = None,
@@ -455,7 +460,9 @@ def _build(
     return brief
 
 
-def store(svc: Service, session: Session, conversation: Conversation, hits: Sequence[Hit] = ()) -> dict[str, Any]:
+def store(
+    svc: Service, session: Session, conversation: Conversation | ConversationRow, hits: Sequence[Hit] = ()
+) -> dict[str, Any]:
     """Build the briefing, keep it, and return it (for the handoff webhook).
 
     Collected facts of a type the playbook masks (an IBAN) are kept and sent masked, like the

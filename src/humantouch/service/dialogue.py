@@ -134,7 +134,9 @@ def read_prior(session: Session, customer: repo.CustomerRow, conversation_id: st
     )
 
 
-def usable(prior: Prior | None, customer: repo.CustomerRow, conversation: Conversation | None) -> Prior | None:
+def usable(
+    prior: Prior | None, customer: repo.CustomerRow, conversation: repo.ConversationRow | None
+) -> Prior | None:
     """`prior` as far as its rows are unchanged: call inside the write transaction, with the customer
     (locked) and the conversation as read there, before this message changes them."""
     if prior is None or prior.customer_id != customer.id or prior.customer_updated_at != customer.updated_at:
@@ -186,7 +188,7 @@ def _update_state() -> Update:
 def converse(
     svc: Service,
     session: Session,
-    conversation: Conversation,
+    conversation: repo.ConversationRow,
     customer: repo.CustomerRow,
     message: Message,
     triage: Triage,
@@ -287,7 +289,7 @@ def outbound_event(said: Said) -> events.Pending | None:
     )
 
 
-def _move(svc: Service, session: Session, conversation: Conversation, step: Step) -> None:
+def _move(svc: Service, session: Session, conversation: repo.ConversationRow, step: Step) -> None:
     if step.outcome == "intake" and conversation.status not in lifecycle.NEEDS_PERSON:
         conversation.status = "intake"
     elif step.outcome == "handoff" and conversation.status not in lifecycle.NEEDS_PERSON:

@@ -16,13 +16,15 @@ The column queries of the inbound path (no ORM objects in their result) run on t
 (`_columns`), not through `Session.execute`: the ORM's execution and result layers cost about as
 much again as the Core statement, for rows that need no identity map. They do not autoflush, so they
 serve only reads whose rows the session's pending changes never touch (the read before the triage,
-the idempotency check); each caller says why that holds.
+the idempotency check); each caller says why that holds. The inbound write reads and changes the customer
+and the conversation the same way, as plain records (`CustomerRow`, `ConversationRow`): loading an ORM
+object and flushing its changes through the unit of work cost more than the rest of its statements.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
@@ -117,9 +119,62 @@ def _latest_open(query: Select[Any]) -> Select[Any]:
     )
 
 
+@dataclass(slots=True)
+class ConversationRow:
+    """A conversation as the inbound write reads and changes it: a plain record in the table's column
+    order, read as columns and written back with `save_conversation` (the columns that changed, as the
+    unit of work would), instead of an ORM object flushed by the unit of work (module docstring)."""
+
+    id: str
+    customer_id: str
+    channel: str
+    status: str
+    route: str
+    quadrant: str
+    priority: str
+    intent: str | None
+    language: str | None
+    sla_due_at: datetime | None
+    assigned_agent_id: str | None
+    resolution_code: str | None
+    message_count: int
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime
+    special_categories: list[Any]
+    # The values as read or inserted: `save_conversation` writes only what differs from them.
+    stored: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in CONVERSATION_COLUMNS)
+
+
+CONVERSATION_COLUMNS = tuple(f.name for f in fields(ConversationRow) if f.name != "stored")
+
+
+def _conversation_row(row: Sequence[Any]) -> ConversationRow:
+    found = ConversationRow(*row)
+    found.stored = found.values()
+    return found
+
+
+def _conversation_columns() -> Select[Any]:
+    return select(*(getattr(Conversation, name) for name in CONVERSATION_COLUMNS))
+
+
 @_hot
-def _open_conversation() -> Select[Conversation]:
-    return _latest_open(select(Conversation))
+def _open_conversation() -> Select[Any]:
+    return _latest_open(_conversation_columns())
+
+
+@_hot
+def _conversation_by_id() -> Select[Any]:
+    return _conversation_columns().where(Conversation.id == bindparam("id"))
+
+
+@_hot
+def _insert_conversation() -> Insert:
+    return insert(Conversation.__table__)  # type: ignore[arg-type]
 
 
 @_hot
@@ -274,11 +329,50 @@ def add_identity(session: Session, customer_id: str, kind: str, value: str) -> I
 # -- conversations and messages -------------------------------------------------------------------
 
 
-def open_conversation(session: Session, customer_id: str, channel: str) -> Conversation | None:
-    found: Conversation | None = session.scalars(
-        _open_conversation(), {"customer_id": customer_id, "channel": channel}
-    ).first()
-    return found
+def open_conversation(session: Session, customer_id: str, channel: str) -> ConversationRow | None:
+    """The customer's latest open conversation on the channel, as columns on the connection (no
+    autoflush: the inbound write changes conversations only through `save_conversation`, at once)."""
+    row = _columns(session, _open_conversation(), {"customer_id": customer_id, "channel": channel}).first()
+    return None if row is None else _conversation_row(row)
+
+
+def conversation_row(session: Session, conversation_id: str) -> ConversationRow | None:
+    """`session.get(Conversation, id)` as a plain record (see `open_conversation`)."""
+    row = _columns(session, _conversation_by_id(), {"id": conversation_id}).first()
+    return None if row is None else _conversation_row(row)
+
+
+def add_conversation(session: Session, conversation: ConversationRow) -> None:
+    """Insert a new conversation at once (a plain insert; its messages refer to it)."""
+    conversation.stored = conversation.values()
+    values = dict(zip(CONVERSATION_COLUMNS, conversation.stored, strict=True))
+    session.connection().execute(_insert_conversation(), values)
+
+
+def save_conversation(session: Session, conversation: ConversationRow) -> None:
+    """Write the columns that changed since it was read or inserted, as the unit of work's flush did:
+    a column another transaction changed meanwhile and this one did not is left as that one set it."""
+    now = conversation.values()
+    changed = {
+        name: value
+        for name, value, before in zip(CONVERSATION_COLUMNS, now, conversation.stored, strict=True)
+        if value != before
+    }
+    if changed:
+        params = {f"v_{name}": value for name, value in changed.items()}
+        session.connection().execute(_update_conversation(tuple(changed)), params | {"cid": conversation.id})
+    conversation.stored = now
+
+
+@cache
+def _update_conversation(columns: tuple[str, ...]) -> Update:
+    """Built once for each set of changed columns (a handful occur; see `_hot`)."""
+    table = Conversation.__table__
+    return (
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.id == bindparam("cid"))
+        .values({name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns})
+    )
 
 
 def open_conversation_and_recent(
