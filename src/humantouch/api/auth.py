@@ -11,7 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from humantouch.service import Actor, Service, keys
 
 
-def service(request: Request) -> Service:
+async def service(request: Request) -> Service:
+    """Async, though it awaits nothing: FastAPI runs a plain `def` dependency in the thread pool, a
+    hop there and back for every request for one attribute read (docs/benchmarks.md)."""
     svc: Service = request.app.state.service
     return svc
 

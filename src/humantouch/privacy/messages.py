@@ -28,6 +28,7 @@ from humantouch.privacy.masking import mask, placeholder, scrub, special_words
 from humantouch.records import Triage
 from humantouch.service.context import Actor, Service
 from humantouch.storage import Database
+from humantouch.storage.repository import ConversationRow
 from humantouch.storage.tables import Conversation, Message, MessageOriginal
 
 
@@ -145,7 +146,10 @@ def read_original(svc: Service, actor: Actor, message_id: int) -> dict[str, Any]
 
 
 def outgoing(
-    policy: StoragePolicy, conversation: Conversation, payload: dict[str, Any], triage: dict[str, Any]
+    policy: StoragePolicy,
+    conversation: Conversation | ConversationRow,
+    payload: dict[str, Any],
+    triage: dict[str, Any],
 ) -> dict[str, Any]:
     """An event payload fit for webhooks: special-category details withheld unless the playbook allows.
 

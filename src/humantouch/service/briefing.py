@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from humantouch.bot.dialogue import State
@@ -23,7 +25,7 @@ from humantouch.knowledge import Hit
 from humantouch.privacy import messages as privacy_messages
 from humantouch.service.context import Service
 from humantouch.service.views import iso
-from humantouch.storage import repository as repo
+from humantouch.storage.repository import ConversationRow
 from humantouch.storage.tables import BotState, Briefing, Conversation, Customer, Message
 
 HISTORY_WINDOW = timedelta(days=90)
@@ -123,13 +125,56 @@ def _label(fact: str, lang: str) -> str:
     return FACT_LABELS.get(lang, {}).get(fact, fact.replace("_", " "))
 
 
+@dataclass(frozen=True, slots=True)
+class Said:
+    """What the briefing reads of a customer message: its text and stored triage, not the whole row."""
+
+    id: int
+    text: str
+    triage: dict[str, Any] | None
+
+
+@cache
+def _customer_messages() -> Select[int, str, dict[str, Any] | None]:
+    return (
+        select(Message.id, Message.text, Message.triage)
+        .where(Message.conversation_id == bindparam("conversation_id"), Message.author == "customer")
+        .order_by(Message.id)
+    )
+
+
+def _said(session: Session, conversation_id: str) -> list[Said]:
+    """The conversation's customer messages, oldest first. Three columns instead of every message as an
+    ORM object (the bot's too, with their triage): a handoff reads them inside the inbound write
+    transaction, which every writer waits for. Through the session, so its pending changes are flushed
+    first, as they were for the objects."""
+    rows = session.execute(_customer_messages(), {"conversation_id": conversation_id})
+    return [Said(id, text, triage) for id, text, triage in rows]
+
+
+@cache
+def _other_conversations() -> Select[str, str, str | None, datetime, str, str | None]:
+    return select(
+        Conversation.id,
+        Conversation.channel,
+        Conversation.intent,
+        Conversation.created_at,
+        Conversation.status,
+        Conversation.resolution_code,
+    ).where(
+        Conversation.customer_id == bindparam("customer_id"),
+        Conversation.id != bindparam("conversation_id"),
+        Conversation.created_at >= bindparam("since"),
+    ).order_by(Conversation.created_at, Conversation.id)  # ties keep this order in the sort below
+
+
 def _value_tier(annual: float | None, high: float) -> str | None:
     if annual is None:
         return None
     return "high" if annual >= high else "medium" if annual >= high / 5 else "low"
 
 
-def _feelings(messages: Sequence[Message], emotion_present: float) -> dict[str, Any]:
+def _feelings(messages: Sequence[Said], emotion_present: float) -> dict[str, Any]:
     per: list[dict[str, Any]] = []
     events: dict[str, None] = {}
     vulnerable: dict[str, None] = {}
@@ -165,7 +210,7 @@ def _feelings(messages: Sequence[Message], emotion_present: float) -> dict[str, 
     }
 
 
-def _summary(messages: Sequence[Message], facts: Sequence[dict[str, Any]]) -> list[str]:
+def _summary(messages: Sequence[Said], facts: Sequence[dict[str, Any]]) -> list[str]:
     """The customer's own sentences that carry most: the opening one, those with facts or entities."""
     values = [str(f["value"]).lower() for f in facts]
     scored: list[tuple[float, int, str]] = []
@@ -184,19 +229,22 @@ def _summary(messages: Sequence[Message], facts: Sequence[dict[str, Any]]) -> li
     return [s for _, _, s in sorted(best, key=lambda x: x[1])]
 
 
-def _history(session: Session, conversation: Conversation, since: Any) -> list[dict[str, Any]]:
-    rows = [c for c in repo.conversations_of(session, conversation.customer_id) if c.id != conversation.id]
+def _history(session: Session, conversation: Conversation | ConversationRow, since: Any) -> list[dict[str, Any]]:
+    """The customer's other conversations since `since`, newest first (columns, not ORM objects)."""
+    rows = session.execute(
+        _other_conversations(),
+        {"customer_id": conversation.customer_id, "conversation_id": conversation.id, "since": since},
+    ).all()
     return [
         {
-            "conversation_id": c.id,
-            "channel": c.channel,
-            "intent": c.intent,
-            "started_at": iso(c.created_at),
-            "status": c.status,
-            "resolution_code": c.resolution_code,
+            "conversation_id": cid,
+            "channel": channel,
+            "intent": intent,
+            "started_at": iso(created_at),
+            "status": status,
+            "resolution_code": resolution_code,
         }
-        for c in sorted(rows, key=lambda c: c.created_at, reverse=True)
-        if c.created_at >= since
+        for cid, channel, intent, created_at, status, resolution_code in sorted(rows, key=lambda r: r[3], reverse=True)
     ]
 
 
@@ -322,15 +370,29 @@ def render_text(brief: dict[str, Any], lang: str) -> str:
 
 
 def build(
-    svc: Service, session: Session, conversation: Conversation, hits: Sequence[Hit] = (), lang: str | None = None
+    svc: Service,
+    session: Session,
+    conversation: Conversation | ConversationRow,
+    hits: Sequence[Hit] = (),
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """The briefing of `conversation` as it stands in this session."""
+    return _build(svc, session, conversation, _said(session, conversation.id), hits, lang)
+
+
+def _build(
+    svc: Service,
+    session: Session,
+    conversation: Conversation | ConversationRow,
+    messages: Sequence[Said],
+    hits: Sequence[Hit] = (),
+    lang: str | None = None,
+) -> dict[str, Any]:
     lang = lang or svc.briefing_language
     customer = session.get(Customer, conversation.customer_id)
     assert customer is not None
     row = session.get(BotState, conversation.id)
     state = State.from_dict(row.state if row is not None else None)
-    messages = [m for m in repo.messages_of(session, [conversation.id]) if m.author == "customer"]
     # Why now: the message that weighed most (highest route, then value), not a short last answer.
     ranks = {"automate": 0, "assist": 1, "human": 2}
     weighed = max(
@@ -398,13 +460,16 @@ def build(
     return brief
 
 
-def store(svc: Service, session: Session, conversation: Conversation, hits: Sequence[Hit] = ()) -> dict[str, Any]:
+def store(
+    svc: Service, session: Session, conversation: Conversation | ConversationRow, hits: Sequence[Hit] = ()
+) -> dict[str, Any]:
     """Build the briefing, keep it, and return it (for the handoff webhook).
 
     Collected facts of a type the playbook masks (an IBAN) are kept and sent masked, like the
     message they came from (docs/privacy.md); the fact, and the message it came from, stay.
     """
-    brief = build(svc, session, conversation, hits)
+    messages = _said(session, conversation.id)
+    brief = _build(svc, session, conversation, messages, hits)
     masks = privacy_messages.fact_masks(
         ((c["fact"], str(c["value"])) for c in brief["collected"]), svc.engine.playbook.storage, brief["language"]
     )
@@ -413,12 +478,7 @@ def store(svc: Service, session: Session, conversation: Conversation, hits: Sequ
             c["value"] = privacy_messages.mask_known(str(c["value"]), masks)
         brief["summary"] = [privacy_messages.mask_known(s, masks) for s in brief["summary"]]
         brief["text"] = render_text(brief, brief["language"])
-    last = session.scalars(
-        select(Message.id)
-        .where(Message.conversation_id == conversation.id, Message.author == "customer")
-        .order_by(Message.id.desc())
-        .limit(1)
-    ).first()
+    last = messages[-1].id if messages else None  # the latest customer message, read once above
     session.add(
         Briefing(
             conversation_id=conversation.id,

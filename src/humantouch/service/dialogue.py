@@ -31,7 +31,7 @@ from humantouch.records import Contact, Triage
 from humantouch.service import events, lifecycle, views
 from humantouch.service.context import Service
 from humantouch.storage import repository as repo
-from humantouch.storage.tables import BotState, Conversation, Customer, CustomerFact, Identity, Message
+from humantouch.storage.tables import BotState, Conversation, CustomerFact, Identity, Message
 
 BOT_RESOLUTION = "answered_by_bot"
 # Identity kinds that are intake facts the customer never needs to type again. An e-mail identity
@@ -121,11 +121,12 @@ def _state_with_version() -> Select[tuple[int, datetime, dict[str, Any] | None]]
     )
 
 
-def read_prior(session: Session, customer: Customer, conversation_id: str | None) -> Prior:
+def read_prior(session: Session, customer: repo.CustomerRow, conversation_id: str | None) -> Prior:
     prior = Prior(customer.id, customer.updated_at, known_facts(session, customer.id))
     if conversation_id is None:
         return prior
-    row = session.execute(_state_with_version(), {"conversation_id": conversation_id}).first()
+    # In the read session before the write transaction: nothing pending to flush.
+    row = session.connection().execute(_state_with_version(), {"conversation_id": conversation_id}).first()
     if row is None:
         return prior
     return replace(
@@ -133,7 +134,9 @@ def read_prior(session: Session, customer: Customer, conversation_id: str | None
     )
 
 
-def usable(prior: Prior | None, customer: Customer, conversation: Conversation | None) -> Prior | None:
+def usable(
+    prior: Prior | None, customer: repo.CustomerRow, conversation: repo.ConversationRow | None
+) -> Prior | None:
     """`prior` as far as its rows are unchanged: call inside the write transaction, with the customer
     (locked) and the conversation as read there, before this message changes them."""
     if prior is None or prior.customer_id != customer.id or prior.customer_updated_at != customer.updated_at:
@@ -163,7 +166,9 @@ def _profile_rows() -> CompoundSelect[int, int, str, str]:
 def known_facts(session: Session, customer_id: str) -> dict[str, str]:
     """The facts known of the customer: identities of PROFILE_FACTS kinds first, then the collected
     facts; the oldest row of a fact wins. One query for both."""
-    rows = session.execute(_profile_rows(), {"customer_id": customer_id}).all()
+    # Without autoflush, as `converse` reads it anyway (nothing this transaction changes is a fact or an
+    # identity); on the connection, without the ORM's execution layer (storage/repository.py).
+    rows = session.connection().execute(_profile_rows(), {"customer_id": customer_id}).all()
     known: dict[str, str] = {}
     for source, _, name, value in sorted(rows, key=lambda r: (r[0], r[1])):
         known.setdefault(PROFILE_FACTS[name] if source == 0 else name, value)
@@ -183,8 +188,8 @@ def _update_state() -> Update:
 def converse(
     svc: Service,
     session: Session,
-    conversation: Conversation,
-    customer: Customer,
+    conversation: repo.ConversationRow,
+    customer: repo.CustomerRow,
     message: Message,
     triage: Triage,
     before: str | None,
@@ -284,7 +289,7 @@ def outbound_event(said: Said) -> events.Pending | None:
     )
 
 
-def _move(svc: Service, session: Session, conversation: Conversation, step: Step) -> None:
+def _move(svc: Service, session: Session, conversation: repo.ConversationRow, step: Step) -> None:
     if step.outcome == "intake" and conversation.status not in lifecycle.NEEDS_PERSON:
         conversation.status = "intake"
     elif step.outcome == "handoff" and conversation.status not in lifecycle.NEEDS_PERSON:

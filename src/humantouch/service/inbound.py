@@ -16,7 +16,9 @@ The write transaction is kept short, because on SQLite every writer of every API
 it: the bot's state and the customer's known facts are read before it and used inside only while the
 rows they came from are unchanged (`dialogue.usable`), and the rows a message appends (message, events,
 outbox and delivery rows, the idempotency row) are plain inserts that run at once instead of ORM
-objects flushed by the unit of work (storage/repository.py).
+objects flushed by the unit of work (storage/repository.py). The customer and the conversation are
+plain records too (`repository.CustomerRow`, `repository.ConversationRow`), read as columns; the
+conversation's changed columns are written with one update at the end (`repository.save_conversation`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from humantouch.service import briefing, dialogue, events, lifecycle, views
 from humantouch.service.context import Service
 from humantouch.service.identities import normalize
 from humantouch.storage import repository as repo
-from humantouch.storage.tables import Conversation, Customer, Message, new_id
+from humantouch.storage.tables import Message, new_id
 
 RECENT_WINDOW = timedelta(days=7)
 HISTORY_MESSAGES = 10
@@ -163,10 +165,12 @@ def _contact(
     return contact, dialogue.read_prior(session, customer, conversation_id)
 
 
-def _conversation_for(session: Session, msg: InboundMessage, customer: Customer) -> Conversation | None:
+def _conversation_for(
+    session: Session, msg: InboundMessage, customer: repo.CustomerRow
+) -> repo.ConversationRow | None:
     """The conversation this message belongs to; None means a new one starts."""
     if msg.conversation_id:
-        conversation = session.get(Conversation, msg.conversation_id)
+        conversation = repo.conversation_row(session, msg.conversation_id)
         if conversation is None:
             raise NotFoundError(f"no conversation {msg.conversation_id}", code="HT-NOTFOUND-CONVERSATION")
         owner = repo.live_customer(session, conversation.customer_id)
@@ -202,7 +206,7 @@ def _store(
             actor="inbound",
         )
     elif msg.sender_name and not customer.name:
-        customer.name = msg.sender_name
+        customer = repo.rename_customer(session, customer, msg.sender_name)
 
     decision = triage.decision
     conversation = _conversation_for(session, msg, customer)
@@ -215,7 +219,7 @@ def _store(
     triage_dict = stored.triage
     new_conversation = conversation is None
     if conversation is None:
-        conversation = Conversation(
+        conversation = repo.ConversationRow(
             id=new_id("con"),
             customer_id=customer.id,
             channel=msg.channel,
@@ -223,18 +227,21 @@ def _store(
             route=decision.route,
             quadrant=decision.quadrant,
             priority=decision.priority,
+            intent=None,
+            language=None,
             sla_due_at=now + timedelta(minutes=svc.sla_minutes(msg.channel, decision.priority)),
+            assigned_agent_id=None,
+            resolution_code=None,
             message_count=0,
             created_at=now,
             updated_at=now,
             last_message_at=now,
+            special_categories=[],
         )
-        session.add(conversation)
         _take_in(conversation, triage, stored, now)
-    if new_conversation:
-        session.flush()  # the message refers to it
+        repo.add_conversation(session, conversation)  # the message refers to it
     # The message id is needed now (its original, the bot's turn, the events): a plain insert gives it
-    # without a flush. An existing conversation is written once, at the commit, with the bot's changes.
+    # at once. An existing conversation is written once, at the end, with the bot's changes.
     message = repo.add_message(
         session,
         Message(
@@ -310,6 +317,7 @@ def _store(
     if (answered := dialogue.outbound_event(said)) is not None:
         pending.append(answered)
     events.record_many(svc, session, pending)
+    repo.save_conversation(session, conversation)
     return {
         "message": msg_view,
         "triage": triage_dict,
@@ -319,7 +327,9 @@ def _store(
     }
 
 
-def _take_in(conversation: Conversation, triage: Triage, stored: privacy_messages.Prepared, now: datetime) -> None:
+def _take_in(
+    conversation: repo.ConversationRow, triage: Triage, stored: privacy_messages.Prepared, now: datetime
+) -> None:
     """What every customer message changes in its conversation (after `_escalate` for an existing one)."""
     analysis = triage.analysis
     if analysis.intent.name != "unknown" or conversation.intent is None:
@@ -332,7 +342,7 @@ def _take_in(conversation: Conversation, triage: Triage, stored: privacy_message
         conversation.special_categories = sorted({*(conversation.special_categories or []), *stored.special})
 
 
-def _escalate(svc: Service, conversation: Conversation, triage: Triage, *, reopened: bool) -> None:
+def _escalate(svc: Service, conversation: repo.ConversationRow, triage: Triage, *, reopened: bool) -> None:
     """Fold a new decision into the conversation: routes and priorities only ever go up."""
     d = triage.decision
     now = svc.clock()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from humantouch.storage.repository import ConversationRow
 from humantouch.storage.tables import Agent, Conversation, Customer, Identity, Message, Override
 
 
@@ -31,7 +32,7 @@ def customer(row: Customer, identities: list[Identity] | None = None) -> dict[st
     return out
 
 
-def conversation(row: Conversation) -> dict[str, Any]:
+def conversation(row: Conversation | ConversationRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "customer_id": row.customer_id,

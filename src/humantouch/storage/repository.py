@@ -11,16 +11,25 @@ The queries every inbound message or API request runs are built once, with bound
 (`_hot`): SQLAlchemy then reuses the statement's cache key instead of building the statement and
 walking it again on every call, which cost more than running the query on SQLite (about 130 against
 55 microseconds a query).
+
+The column queries of the inbound path (no ORM objects in their result) run on the session's connection
+(`_columns`), not through `Session.execute`: the ORM's execution and result layers cost about as
+much again as the Core statement, for rows that need no identity map. They do not autoflush, so they
+serve only reads whose rows the session's pending changes never touch (the read before the triage,
+the idempotency check); each caller says why that holds. The inbound write reads and changes the customer
+and the conversation the same way, as plain records (`CustomerRow`, `ConversationRow`): loading an ORM
+object and flushing its changes through the unit of work cost more than the rest of its statements.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Executable, Insert, Select, Update, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,18 +59,46 @@ def _hot(build: Callable[[], T]) -> Callable[[], T]:
     return cache(build)
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    """The customer as the inbound flow reads it: a plain record, not an ORM object (module docstring)."""
+
+    id: str
+    name: str | None
+    language: str | None
+    form_of_address: str
+    annual_value_eur: float | None
+    tenure_years: float | None
+    segment: str | None
+    merged_into: str | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerRow:
+        return cls(*(getattr(customer, name) for name in CUSTOMER_ROW_COLUMNS))
+
+
+CUSTOMER_ROW_COLUMNS = tuple(f.name for f in fields(CustomerRow))
+
+
 @_hot
-def _customer_by_identity() -> Select[Customer]:
+def _customer_by_identity() -> Select[Any]:
     return (
-        select(Customer)
+        select(*(getattr(Customer, name) for name in CUSTOMER_ROW_COLUMNS))
         .join(Identity, Identity.customer_id == Customer.id)
         .where(Identity.kind == bindparam("kind"), Identity.value == bindparam("value"))
     )
 
 
 @_hot
-def _customer_by_identity_locked() -> Select[Customer]:
+def _customer_by_identity_locked() -> Select[Any]:
     return _customer_by_identity().with_for_update(of=Customer)
+
+
+@_hot
+def _rename_customer() -> Update:
+    table = Customer.__table__
+    return update(table).where(table.c.id == bindparam("cid")).values(name=bindparam("name"))  # type: ignore[arg-type]
 
 
 @_hot
@@ -82,9 +119,62 @@ def _latest_open(query: Select[Any]) -> Select[Any]:
     )
 
 
+@dataclass(slots=True)
+class ConversationRow:
+    """A conversation as the inbound write reads and changes it: a plain record in the table's column
+    order, read as columns and written back with `save_conversation` (the columns that changed, as the
+    unit of work would), instead of an ORM object flushed by the unit of work (module docstring)."""
+
+    id: str
+    customer_id: str
+    channel: str
+    status: str
+    route: str
+    quadrant: str
+    priority: str
+    intent: str | None
+    language: str | None
+    sla_due_at: datetime | None
+    assigned_agent_id: str | None
+    resolution_code: str | None
+    message_count: int
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime
+    special_categories: list[Any]
+    # The values as read or inserted: `save_conversation` writes only what differs from them.
+    stored: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in CONVERSATION_COLUMNS)
+
+
+CONVERSATION_COLUMNS = tuple(f.name for f in fields(ConversationRow) if f.name != "stored")
+
+
+def _conversation_row(row: Sequence[Any]) -> ConversationRow:
+    found = ConversationRow(*row)
+    found.stored = found.values()
+    return found
+
+
+def _conversation_columns() -> Select[Any]:
+    return select(*(getattr(Conversation, name) for name in CONVERSATION_COLUMNS))
+
+
 @_hot
-def _open_conversation() -> Select[Conversation]:
-    return _latest_open(select(Conversation))
+def _open_conversation() -> Select[Any]:
+    return _latest_open(_conversation_columns())
+
+
+@_hot
+def _conversation_by_id() -> Select[Any]:
+    return _conversation_columns().where(Conversation.id == bindparam("id"))
+
+
+@_hot
+def _insert_conversation() -> Insert:
+    return insert(Conversation.__table__)  # type: ignore[arg-type]
 
 
 @_hot
@@ -145,6 +235,12 @@ def _api_key() -> Select[ApiKey]:
     return select(ApiKey).where(ApiKey.prefix == bindparam("prefix"))
 
 
+def _columns(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[*tuple[Any, ...]]:
+    """A column query on the session's connection and in its transaction, without the ORM's execution
+    layer and without autoflush (module docstring)."""
+    return session.connection().execute(statement, params)
+
+
 # -- customers and identities --------------------------------------------------------------------
 
 
@@ -153,26 +249,34 @@ def find_identity(session: Session, kind: str, value: str) -> Identity | None:
     return found
 
 
-def customer_of_identity(session: Session, kind: str, value: str) -> Customer | None:
+def customer_of_identity(session: Session, kind: str, value: str) -> CustomerRow | None:
     """The live customer behind (kind, value), unlocked; None if the identity is unknown.
-    One query for find_identity + live_customer (merges are followed only when there is one)."""
-    customer: Customer | None = session.scalars(_customer_by_identity(), {"kind": kind, "value": value}).first()
-    if customer is None or customer.merged_into is None:
-        return customer
-    return live_customer(session, customer.id)
+    One query for find_identity + live_customer (merges are followed only when there is one).
+    Read before anything is written (the inbound read before the triage), so without autoflush."""
+    row = _columns(session, _customer_by_identity(), {"kind": kind, "value": value}).first()
+    if row is None:
+        return None
+    found = CustomerRow(*row)
+    return found if found.merged_into is None else CustomerRow.of(live_customer(session, found.id))
 
 
-def customer_for_identity(session: Session, kind: str, value: str, *, name: str | None = None) -> tuple[Customer, bool]:
+def customer_for_identity(
+    session: Session, kind: str, value: str, *, name: str | None = None
+) -> tuple[CustomerRow, bool]:
     """The customer behind (kind, value), locked, created if new; safe when two transactions race.
 
     The row lock (PostgreSQL; SQLite serialises all writes) keeps the writes for one customer
     in line. Identities always point at a live customer, because a merge moves them. A savepoint
     wraps the insert, so a unique-key collision with a concurrent transaction rolls back only
     the insert and we read the winner's row instead.
+
+    The existing customer is read as columns on the connection (no autoflush): it starts the inbound
+    write, and what the session had pending before (a group's earlier message) was flushed with its
+    savepoint. Change it with `rename_customer`, not through an ORM object.
     """
-    found: Customer | None = session.scalars(_customer_by_identity_locked(), {"kind": kind, "value": value}).first()
-    if found is not None:
-        return found, False
+    row = _columns(session, _customer_by_identity_locked(), {"kind": kind, "value": value}).first()
+    if row is not None:
+        return CustomerRow(*row), False
     customer = Customer(id=new_id("cus"), name=name, consents={}, form_of_address="unknown")
     try:
         with session.begin_nested():
@@ -181,8 +285,14 @@ def customer_for_identity(session: Session, kind: str, value: str, *, name: str 
     except IntegrityError:
         identity = find_identity(session, kind, value)
         assert identity is not None, "identity vanished after a unique-key collision"
-        return lock_customer(session, identity.customer_id), False
-    return customer, True
+        return CustomerRow.of(lock_customer(session, identity.customer_id)), False
+    return CustomerRow.of(customer), True
+
+
+def rename_customer(session: Session, customer: CustomerRow, name: str) -> CustomerRow:
+    """Set the name of a customer read by `customer_for_identity` (a plain update, at once)."""
+    session.connection().execute(_rename_customer(), {"cid": customer.id, "name": name})
+    return replace(customer, name=name)
 
 
 def live_customer(session: Session, customer_id: str) -> Customer:
@@ -219,25 +329,66 @@ def add_identity(session: Session, customer_id: str, kind: str, value: str) -> I
 # -- conversations and messages -------------------------------------------------------------------
 
 
-def open_conversation(session: Session, customer_id: str, channel: str) -> Conversation | None:
-    found: Conversation | None = session.scalars(
-        _open_conversation(), {"customer_id": customer_id, "channel": channel}
-    ).first()
-    return found
+def open_conversation(session: Session, customer_id: str, channel: str) -> ConversationRow | None:
+    """The customer's latest open conversation on the channel, as columns on the connection (no
+    autoflush: the inbound write changes conversations only through `save_conversation`, at once)."""
+    row = _columns(session, _open_conversation(), {"customer_id": customer_id, "channel": channel}).first()
+    return None if row is None else _conversation_row(row)
+
+
+def conversation_row(session: Session, conversation_id: str) -> ConversationRow | None:
+    """`session.get(Conversation, id)` as a plain record (see `open_conversation`)."""
+    row = _columns(session, _conversation_by_id(), {"id": conversation_id}).first()
+    return None if row is None else _conversation_row(row)
+
+
+def add_conversation(session: Session, conversation: ConversationRow) -> None:
+    """Insert a new conversation at once (a plain insert; its messages refer to it)."""
+    conversation.stored = conversation.values()
+    values = dict(zip(CONVERSATION_COLUMNS, conversation.stored, strict=True))
+    session.connection().execute(_insert_conversation(), values)
+
+
+def save_conversation(session: Session, conversation: ConversationRow) -> None:
+    """Write the columns that changed since it was read or inserted, as the unit of work's flush did:
+    a column another transaction changed meanwhile and this one did not is left as that one set it."""
+    now = conversation.values()
+    changed = {
+        name: value
+        for name, value, before in zip(CONVERSATION_COLUMNS, now, conversation.stored, strict=True)
+        if value != before
+    }
+    if changed:
+        params = {f"v_{name}": value for name, value in changed.items()}
+        session.connection().execute(_update_conversation(tuple(changed)), params | {"cid": conversation.id})
+    conversation.stored = now
+
+
+@cache
+def _update_conversation(columns: tuple[str, ...]) -> Update:
+    """Built once for each set of changed columns (a handful occur; see `_hot`)."""
+    table = Conversation.__table__
+    return (
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.id == bindparam("cid"))
+        .values({name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns})
+    )
 
 
 def open_conversation_and_recent(
     session: Session, customer_id: str, channel: str, since: datetime
 ) -> tuple[str | None, int]:
     """In one query: the id of `open_conversation` and `recent_conversation_count` excluding it."""
-    row = session.execute(
-        _open_conversation_and_recent(), {"customer_id": customer_id, "channel": channel, "since": since}
+    row = _columns(
+        session, _open_conversation_and_recent(), {"customer_id": customer_id, "channel": channel, "since": since}
     ).one()
     return row[0], int(row[1] or 0)
 
 
 def customer_texts(session: Session, conversation_id: str, limit: int = 10) -> list[str]:
-    rows = session.scalars(_customer_texts(limit), {"conversation_id": conversation_id}).all()
+    """Read before anything is written (the inbound read, the bot's suggestions); messages are inserted at
+    once anyway (`add_message`), never left pending."""
+    rows = _columns(session, _customer_texts(limit), {"conversation_id": conversation_id}).scalars().all()
     return list(reversed(rows))
 
 
@@ -325,7 +476,7 @@ def agent_load(session: Session, agent_id: str) -> int:
 def remembered_response(session: Session, key: str) -> tuple[str, dict[str, Any]] | None:
     """The request hash and response stored under an idempotency key; two columns, no ORM object
     (every inbound message with a key asks this first)."""
-    row = session.execute(_idempotent(), {"key": key}).first()
+    row = _columns(session, _idempotent(), {"key": key}).first()  # idempotency rows are inserted at once
     return None if row is None else (row[0], row[1])
 
 
