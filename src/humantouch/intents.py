@@ -226,7 +226,10 @@ class IntentClassifier:
                 blocks[0] = np.zeros((0, coef.shape[0]), dtype=np.float64)
             self._coef_blocks = blocks
         blocks = self._coef_blocks
-        out = np.tile(np.asarray(self.svm.intercept_, dtype=np.float64), (len(texts), 1))
+        # The intercept in every row (what np.tile made, without its Python-level reshaping).
+        intercept = self.svm.intercept_
+        out = np.empty((len(texts), len(intercept)), dtype=np.float64)
+        out[:] = intercept
         chars, words = self.featurizer.tfidf_rows()
         char_scores, word_scores = self._char_scores, self._word_scores
         for i, text in enumerate(texts):

@@ -15,9 +15,11 @@ are left out before matching.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from humantouch.records import Span
 from humantouch.text import Token, normalize, token_forms
@@ -107,6 +109,57 @@ def _match_from(ptoks: tuple[str, ...], tokens: Sequence[Token], i: int) -> int 
     return j
 
 
+class _Starts(NamedTuple):
+    """The patterns one token's forms may start, numbered in the order they are tried.
+
+    A frequent first word starts dozens of patterns ("in" 50, "ben" 70; ~120 a message in all), and
+    most fail on their second token: looking the next token's forms up by second token finds the few
+    that can continue without testing each of them.
+    """
+
+    any_next: tuple[tuple[int, Pattern], ...]  # no fixed second token (one token long, a gap, a prefix)
+    by_next: dict[str, tuple[tuple[int, Pattern], ...]]  # by the second token, which a form must equal
+
+    def candidates(self, following: tuple[str, str, str] | None) -> list[Pattern]:
+        """The patterns that may match when the next token has these forms (None: no next token), in order."""
+        picked = list(self.any_next)
+        by_next = self.by_next
+        if following is not None and by_next:
+            text, lemma_nl, lemma_en = following
+            # Each distinct form once: a pattern has one second token, so it is picked at most once.
+            forms = (text,) if lemma_nl == text else (text, lemma_nl)
+            if lemma_en not in forms:
+                forms = (*forms, lemma_en)
+            sources = 1 if picked else 0
+            for form in forms:
+                found = by_next.get(form)
+                if found:
+                    picked.extend(found)
+                    sources += 1
+            if sources > 1:  # back into the order in which the patterns were indexed
+                picked.sort(key=_FIRST)
+        return [pattern for _, pattern in picked]
+
+
+_FIRST = operator.itemgetter(0)
+
+
+def _starts(found: Sequence[tuple[str | None, Pattern]]) -> _Starts:
+    if not found:
+        return _NO_STARTS
+    any_next: list[tuple[int, Pattern]] = []
+    by_next: dict[str, list[tuple[int, Pattern]]] = {}
+    for k, (second, pattern) in enumerate(found):
+        if second is None:
+            any_next.append((k, pattern))
+        else:
+            by_next.setdefault(second, []).append((k, pattern))
+    return _Starts(tuple(any_next), {second: tuple(entries) for second, entries in by_next.items()})
+
+
+_NO_STARTS = _Starts((), {})
+
+
 class Lexicon:
     """Compiled rule groups; immutable after construction (but for a memo), safe to share between threads."""
 
@@ -119,7 +172,7 @@ class Lexicon:
         self._exact: dict[str, list[tuple[str | None, Pattern]]] = {}
         self._prefix: dict[str, list[tuple[str, str | None, Pattern]]] = {}
         # Which patterns a token's forms may start does not depend on the message: remembered.
-        self._by_forms: dict[tuple[str, str, str], tuple[tuple[str | None, Pattern], ...]] = {}
+        self._by_forms: dict[tuple[str, str, str], _Starts] = {}
         for group, by_lang in groups.items():
             compiled: list[Pattern] = []
             for phrases in by_lang.values():
@@ -137,8 +190,8 @@ class Lexicon:
     def group_names(self) -> list[str]:
         return sorted(self.groups)
 
-    def _indexed(self, forms: tuple[str, str, str]) -> tuple[tuple[str | None, Pattern], ...]:
-        """The patterns a token with these forms may start, with their second tokens, remembered per forms."""
+    def _indexed(self, forms: tuple[str, str, str]) -> _Starts:
+        """The patterns a token with these forms may start, by their second tokens, remembered per forms."""
         text, lemma_nl = forms[0], forms[1]
         found: list[tuple[str | None, Pattern]] = []
         # In a fixed order (a set's would follow string hashing, which differs between processes), so
@@ -151,11 +204,11 @@ class Lexicon:
             for stem, second, pattern in self._prefix.get(key, ()):
                 if text.startswith(stem) or lemma_nl.startswith(stem):
                     found.append((second, pattern))
-        indexed = tuple(found)
+        starts = _starts(found)
         if len(self._by_forms) >= FORMS_CACHE:
             self._by_forms.clear()
-        self._by_forms[forms] = indexed
-        return indexed
+        self._by_forms[forms] = starts
+        return starts
 
     def match(self, text: str, tokens: Sequence[Token]) -> list[Hit]:
         hits: list[Hit] = []
@@ -165,16 +218,14 @@ class Lexicon:
         last = len(tokens) - 1
         for i, tok in enumerate(tokens):
             forms = all_forms[i]
-            indexed = by_forms.get(forms)
-            if indexed is None:
-                indexed = self._indexed(forms)
-            if not indexed:
+            starts = by_forms.get(forms)
+            if starts is None:
+                starts = self._indexed(forms)
+            if starts is _NO_STARTS:
                 continue
-            following = all_forms[i + 1] if i < last else ()
             # Leaving out the candidates whose second token cannot match changes nothing: they would
             # fail in _match_from.
-            candidates = [pattern for second, pattern in indexed if second is None or second in following]
-            for pattern in candidates:
+            for pattern in starts.candidates(all_forms[i + 1] if i < last else None):
                 if (pattern.group, i) in seen:
                     continue
                 end = _match_from(pattern.tokens, tokens, i)

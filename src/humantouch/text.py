@@ -102,11 +102,18 @@ def _lemmas_of(word: str) -> tuple[str, str]:
 
 
 def tokenize(normalized: str) -> list[Token]:
+    # The words by `findall` (no match object a word) and each one's offset by `str.find` from the end of the
+    # one before: only separators lie between two words, so a word's first occurrence there is the word itself.
     make = Token._make
     known = _LEMMAS.get
-    return [
-        make((word := m.group(), *m.span(), *(known(word) or _lemmas_of(word)))) for m in _TOKEN.finditer(normalized)
-    ]
+    find = normalized.find
+    tokens: list[Token] = []
+    end = 0
+    for word in _TOKEN.findall(normalized):
+        start = find(word, end)
+        end = start + len(word)
+        tokens.append(make((word, start, end, *(known(word) or _lemmas_of(word)))))
+    return tokens
 
 
 def lemmas(tokens: list[Token], language: str) -> tuple[str, ...]:

@@ -286,14 +286,18 @@ class WordGramScores:
             grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
         counts: dict[int, int] = {}
         vocabulary = self.vocabulary
+        found = 0
         for gram in grams:
             col = vocabulary.get(gram)
             if col is not None:
                 counts[col] = counts.get(col, 0) + 1
+                found += 1
         if not counts:
             return np.zeros(self._weights.shape[1], dtype=np.float64)
         cols = np.fromiter(counts, dtype=np.intp, count=len(counts))  # one index array for both gathers
-        values = (1.0 + np.log(np.array(list(counts.values()), dtype=np.float64))) * self._idf[cols]
+        values = self._idf[cols]
+        if found > len(counts):  # some column more than once: weigh each 1 + ln tf (1.0 exactly for tf = 1)
+            values *= 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         values /= math.sqrt(values @ values)
         product: npt.NDArray[np.float64] = values @ self._weights[cols]
         return product
