@@ -155,6 +155,21 @@ _PLATE_LABELLED = re.compile(
 _PLATE_CUE = re.compile(r"kenteken|plaat|plate|registration|reg")
 # A current British plate, two letters, two digits, three letters ("AB12 CDE"), in capitals as written.
 _PLATE_UK = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b")
+# The Dutch side codes (L a letter, 9 a digit), for a plate given as the answer to a question for one, where
+# "ab123c" or "HNP 93 T" needs no hyphen: the question says it is a plate.
+_SIDECODES = (
+    "LL-99-99", "99-99-LL", "99-LL-99", "LL-99-LL", "LL-LL-99", "99-LL-LL", "99-LLL-9",
+    "9-LLL-99", "LL-999-L", "L-999-LL", "LLL-99-L", "L-99-LLL", "9-LL-999", "999-LL-9",
+)  # fmt: skip
+
+
+def _sidecode_pattern(code: str) -> re.Pattern[str]:
+    # Both separators alike (two hyphens, two spaces or none), so "1234 AB" (a postcode) is no 99-99-LL.
+    a, b, c = (f"[A-Z]{{{len(p)}}}" if p[0] == "L" else f"\\d{{{len(p)}}}" for p in code.split("-"))
+    return re.compile(rf"(?<![A-Z0-9])(?P<a>{a})(?P<sep>[- ]?)(?P<b>{b})(?P=sep)(?P<c>{c})(?![A-Z0-9])", re.IGNORECASE)
+
+
+_PLATE_ANSWERS = tuple(_sidecode_pattern(code) for code in _SIDECODES)
 _BSN = re.compile(r"(?<![\d-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .]\d{3}[ .]\d{3})(?![\d-])")
 _BSN_CUE = re.compile(r"\b(?:bsn|burgerservicenummer|sofi-?nummer|citizen service number)\b", re.IGNORECASE)
 _LABELLED = re.compile(
@@ -376,6 +391,17 @@ def _plates(text: str) -> Iterator[Span]:
             yield Span("LICENSE_PLATE", m.start("plate"), m.end("plate"), 0.85, plate, plate.upper())
     for m in _PLATE_UK.finditer(text):
         yield Span("LICENSE_PLATE", m.start(), m.end(), 0.8, m.group(), m.group())
+
+
+def plate_in_answer(text: str) -> str | None:
+    """The licence plate in an answer to the question for one, with or without hyphens ("ab123c" ->
+    "AB-123-C", "KX19 HBL"), or None."""
+    for pattern in _PLATE_ANSWERS:
+        m = pattern.search(text)
+        if m is not None:
+            return "-".join((m["a"], m["b"], m["c"])).upper()
+    m = _PLATE_UK.search(text.upper())
+    return f"{m.group()[:4]} {m.group()[-3:]}".replace("  ", " ") if m else None
 
 
 def _bsns(text: str) -> Iterator[Span]:

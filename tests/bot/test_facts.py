@@ -48,6 +48,12 @@ def test_find(fact: str, text: str, value: str | None) -> None:
         ("relation", "ik ben zijn zoon", "zoon", None),
         ("relation", "buurvrouw", "buurvrouw", None),
         ("description", "kapot", None, "invalid.unclear"),
+        ("license_plate", "ab123c", "AB-123-C", None),  # asked for the plate: no hyphens needed
+        ("license_plate", "Het is HNP 93 T", "HNP-93-T", None),
+        ("license_plate", "kx19hbl", "KX19 HBL", None),
+        ("license_plate", "1234 AB", None, "invalid.license_plate"),  # a postcode, not a 99-99-LL plate
+        ("license_plate", "weet ik niet uit mijn hoofd", None, "invalid.unknown"),
+        ("license_plate", "de blauwe Golf", None, "invalid.license_plate"),
     ],
 )
 def test_answer(fact: str, text: str, value: str | None, problem: str | None) -> None:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from humantouch.entities import plate_in_answer
 from humantouch.records import Span
 
 # Which entity types carry which fact.
@@ -197,7 +198,11 @@ def answer(fact: str, text: str, spans: Sequence[Span]) -> Found:
     if fact == "amount":
         bare = re.search(r"\d+(?:[.,]\d{1,2})?", text)
         return Found(f"{bare.group().replace(',', '.')} EUR") if bare else Found(None, "invalid.amount")
-    if fact in ("license_plate", "postcode", "email"):
+    if fact == "license_plate":
+        # Asked for the plate, "ab123c" or "HNP 93 T" is one, hyphens or not.
+        plate = plate_in_answer(text)
+        return Found(plate) if plate else Found(None, "invalid.license_plate")
+    if fact in ("postcode", "email"):
         return Found(None, f"invalid.{fact}")
     value = _clean(text)
     return Found(value) if value and fact not in SPAN_TYPES else Found(None, "invalid.unclear")
