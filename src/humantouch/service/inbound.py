@@ -136,17 +136,29 @@ def _contact(
 ) -> tuple[Contact, dialogue.Prior | None]:
     """What the engine should know beside the text: the customer profile and the conversation so far;
     and what the bot's turn will read (`dialogue.Prior`), so the write transaction need not."""
-    customer = repo.customer_of_identity(session, kind, value)
-    if customer is None:
-        return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name)), None
     since = svc.clock() - RECENT_WINDOW
+    # Usually two queries: the customer with the open conversation and its bot state, then the known
+    # facts with the conversation's history (dialogue.prior_and_history). A message that names its
+    # conversation, or a merged customer's, reads them one by one.
+    read = repo.customer_with_open_conversation(session, kind, value, msg.channel, since)
+    if read is None:
+        return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name)), None
+    customer = read.customer
+    prior: dialogue.Prior | None = None
+    if not read.complete:
+        customer = repo.CustomerRow.of(repo.live_customer(session, customer.id))
     if msg.conversation_id:
         conversation = _conversation_for(session, msg, customer)
         conversation_id = conversation.id if conversation else None
         recent = repo.recent_conversation_count(session, customer.id, since, exclude=conversation_id)
-    else:
+    elif not read.complete:
         conversation_id, recent = repo.open_conversation_and_recent(session, customer.id, msg.channel, since)
-    history = repo.customer_texts(session, conversation_id, HISTORY_MESSAGES) if conversation_id else []
+    else:
+        conversation_id, recent = read.conversation_id, read.recent
+        prior, history = dialogue.prior_and_history(session, read, HISTORY_MESSAGES)
+    if prior is None:
+        history = repo.customer_texts(session, conversation_id, HISTORY_MESSAGES) if conversation_id else []
+        prior = dialogue.read_prior(session, customer, conversation_id)
     fa = customer.form_of_address
     contact = Contact(
         text=msg.text,
@@ -162,12 +174,10 @@ def _contact(
             recent_contacts=recent,
         ),
     )
-    return contact, dialogue.read_prior(session, customer, conversation_id)
+    return contact, prior
 
 
-def _conversation_for(
-    session: Session, msg: InboundMessage, customer: repo.CustomerRow
-) -> repo.ConversationRow | None:
+def _conversation_for(session: Session, msg: InboundMessage, customer: repo.CustomerRow) -> repo.ConversationRow | None:
     """The conversation this message belongs to; None means a new one starts."""
     if msg.conversation_id:
         conversation = repo.conversation_row(session, msg.conversation_id)

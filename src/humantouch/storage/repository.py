@@ -31,11 +31,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import CursorResult, Executable, Insert, Select, Update, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from humantouch.storage.tables import (
     Agent,
     ApiKey,
+    BotState,
     ChannelDelivery,
     Conversation,
     Customer,
@@ -193,6 +194,44 @@ def _open_conversation_and_recent() -> Select[str | None, int]:
     return select(select(open_id.c.id).scalar_subquery(), recent)
 
 
+@_hot
+def _customer_and_open_conversation() -> Select[Any]:
+    """`_customer_by_identity`, its latest open conversation on the channel with the bot state's version
+    (as `dialogue.read_prior` reads it) and `recent_conversation_count` excluding that conversation."""
+    latest = aliased(Conversation)
+    open_id = (
+        select(latest.id)
+        .where(
+            latest.customer_id == Customer.id,
+            latest.channel == bindparam("channel"),
+            latest.status.in_(OPEN_STATUSES),
+        )
+        .order_by(latest.last_message_at.desc())
+        .limit(1)
+        .correlate(Customer)
+        .scalar_subquery()
+    )
+    conversation = aliased(Conversation)
+    other = aliased(Conversation)
+    recent = (
+        select(func.count())
+        .select_from(other)
+        .where(
+            other.customer_id == Customer.id,
+            other.created_at >= bindparam("since"),
+            or_(conversation.id.is_(None), other.id != conversation.id),
+        )
+        .correlate(Customer, conversation)
+        .scalar_subquery()
+    )
+    return (
+        _customer_by_identity()
+        .add_columns(conversation.id, conversation.message_count, conversation.updated_at, BotState.state, recent)
+        .outerjoin(conversation, conversation.id == open_id)
+        .outerjoin(BotState, BotState.conversation_id == conversation.id)
+    )
+
+
 @cache
 def _customer_texts(limit: int) -> Select[str]:
     return (
@@ -258,6 +297,40 @@ def customer_of_identity(session: Session, kind: str, value: str) -> CustomerRow
         return None
     found = CustomerRow(*row)
     return found if found.merged_into is None else CustomerRow.of(live_customer(session, found.id))
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRead:
+    """What the inbound read before the triage needs of a known sender, in one query
+    (`customer_with_open_conversation`)."""
+
+    customer: CustomerRow
+    conversation_id: str | None  # the latest open conversation on the channel
+    recent: int  # conversations started since the given time, the open one not counted
+    message_count: int  # the open conversation's version and bot state, as `dialogue.Prior` keeps them
+    conversation_updated_at: datetime | None
+    state: dict[str, Any] | None
+    complete: bool = True  # False: the customer was merged into another; nothing else was read
+
+
+def customer_with_open_conversation(
+    session: Session, kind: str, value: str, channel: str, since: datetime
+) -> CustomerRead | None:
+    """`customer_of_identity`, `open_conversation_and_recent` and the open conversation's bot state
+    with its version in one query; None if the identity is unknown. Read before anything is written,
+    as those are (the inbound read before the triage)."""
+    params = {"kind": kind, "value": value, "channel": channel, "since": since}
+    row = _columns(session, _customer_and_open_conversation(), params).first()
+    if row is None:
+        return None
+    n = len(CUSTOMER_ROW_COLUMNS)
+    customer = CustomerRow(*row[:n])
+    if customer.merged_into is not None:  # rare: the caller follows the merge and reads the rest as before
+        return CustomerRead(customer, None, 0, -1, None, None, complete=False)
+    conversation_id, message_count, updated_at, state, recent = row[n:]
+    if conversation_id is None:
+        return CustomerRead(customer, None, int(recent or 0), -1, None, None)
+    return CustomerRead(customer, conversation_id, int(recent or 0), message_count, updated_at, state)
 
 
 def customer_for_identity(
