@@ -18,7 +18,8 @@ rows they came from are unchanged (`dialogue.usable`), and the rows a message ap
 outbox and delivery rows, the idempotency row) are plain inserts that run at once instead of ORM
 objects flushed by the unit of work (storage/repository.py). The customer and the conversation are
 plain records too (`repository.CustomerRow`, `repository.ConversationRow`), read as columns; the
-conversation's changed columns are written with one update at the end (`repository.save_conversation`).
+conversation's changed columns are written with one update at the end (`repository.save_conversation`),
+together with the idempotency row.
 """
 
 from __future__ import annotations
@@ -83,14 +84,15 @@ def receive(
     found = dialogue.search(svc, contact, triage)
 
     def write(session: Session) -> dict[str, Any]:
-        response = _store(svc, session, msg, kind, value, triage, found, prior)
+        response, conversation = _store(svc, session, msg, kind, value, triage, found, prior)
         if after_store is not None:
             after_store(session, response)
-        if msg.idempotency_key:
-            # Inserted with the response, in the same transaction: a concurrent request with
-            # the same key collides here (its writes roll back) and replays ours.
-            # The same sender's requests queue on the customer lock before that anyway.
-            repo.remember_response(session, msg.idempotency_key, digest, response, svc.clock())
+        # The idempotency row is inserted with the response, in the same transaction: a concurrent
+        # request with the same key collides here (its writes roll back) and replays ours. The same
+        # sender's requests queue on the customer lock before that anyway. It goes with the conversation's
+        # update, last: one statement on PostgreSQL (repository.save_conversation).
+        remember = repo.remembered(msg.idempotency_key, digest, response, svc.clock()) if msg.idempotency_key else None
+        repo.save_conversation(session, conversation, remember=remember)
         return response
 
     try:
@@ -203,7 +205,8 @@ def _store(
     triage: Triage,
     found: dialogue.Found | None = None,
     prior: dialogue.Prior | None = None,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], repo.ConversationRow]:
+    """The message stored, with everything it causes but the conversation's update (the caller's)."""
     now = svc.clock()
     customer, created = repo.customer_for_identity(session, kind, value, name=msg.sender_name)
     if created:
@@ -327,14 +330,14 @@ def _store(
     if (answered := dialogue.outbound_event(said)) is not None:
         pending.append(answered)
     events.record_many(svc, session, pending)
-    repo.save_conversation(session, conversation)
+    # The conversation's changes are written by the caller, last (`receive`).
     return {
         "message": msg_view,
         "triage": triage_dict,
         "conversation": conv_view,
         "customer": {"id": customer.id, "created": created},
         "reply": said.response(),
-    }
+    }, conversation
 
 
 def _take_in(

@@ -422,18 +422,32 @@ def add_conversation(session: Session, conversation: ConversationRow) -> None:
     session.connection().execute(_insert_conversation(), values)
 
 
-def save_conversation(session: Session, conversation: ConversationRow) -> None:
+def save_conversation(
+    session: Session, conversation: ConversationRow, *, remember: dict[str, Any] | None = None
+) -> None:
     """Write the columns that changed since it was read or inserted, as the unit of work's flush did:
-    a column another transaction changed meanwhile and this one did not is left as that one set it."""
+    a column another transaction changed meanwhile and this one did not is left as that one set it.
+
+    `remember`: the idempotency row to insert too (`remember_response`'s columns). On PostgreSQL the
+    update then runs as a data-modifying CTE of that insert, one statement and one round trip instead of
+    two; both succeed or fail together, as they would in their transaction anyway."""
     now = conversation.values()
-    changed = {
-        name: value
+    changed = tuple(
+        name
         for name, value, before in zip(CONVERSATION_COLUMNS, now, conversation.stored, strict=True)
         if value != before
-    }
-    if changed:
-        params = {f"v_{name}": value for name, value in changed.items()}
-        session.connection().execute(_update_conversation(tuple(changed)), params | {"cid": conversation.id})
+    )
+    params = {f"v_{name}": getattr(conversation, name) for name in changed} | {"cid": conversation.id}
+    connection = session.connection()
+    if changed and remember is not None and connection.dialect.name == "postgresql":
+        connection.execute(
+            _update_conversation_and_remember(changed), params | {f"i_{k}": v for k, v in remember.items()}
+        )
+    else:
+        if changed:
+            connection.execute(_update_conversation(changed), params)
+        if remember is not None:
+            connection.execute(_insert_idempotency(), remember)
     conversation.stored = now
 
 
@@ -446,6 +460,19 @@ def _update_conversation(columns: tuple[str, ...]) -> Update:
         .where(table.c.id == bindparam("cid"))
         .values({name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns})
     )
+
+
+@cache
+def _update_conversation_and_remember(columns: tuple[str, ...]) -> Insert:
+    """PostgreSQL only: the idempotency insert with `_update_conversation` as a data-modifying CTE (it runs
+    whether or not the insert reads it; SQLite has no such CTEs)."""
+    table = IdempotencyKey.__table__
+    # Parameters named after a column of the table updated would join the update's SET clause.
+    values = {name: bindparam(f"i_{name}", type_=table.c[name].type) for name in IDEMPOTENCY_COLUMNS}
+    return insert(table).values(values).add_cte(_update_conversation(columns).cte("conversation_update"))  # type: ignore[arg-type]
+
+
+IDEMPOTENCY_COLUMNS = ("key", "request_hash", "response", "created_at")
 
 
 def open_conversation_and_recent(
@@ -555,10 +582,14 @@ def remembered_response(session: Session, key: str) -> tuple[str, dict[str, Any]
 
 def remember_response(session: Session, key: str, request_hash: str, response: dict[str, Any], now: datetime) -> None:
     """Insert the idempotency row with its response (a plain insert, at once): a concurrent request with
-    the same key collides on the primary key here, and its transaction rolls back."""
-    session.connection().execute(
-        _insert_idempotency(), {"key": key, "request_hash": request_hash, "response": response, "created_at": now}
-    )
+    the same key collides on the primary key here, and its transaction rolls back. The inbound write
+    inserts it with its conversation's update instead (`save_conversation`)."""
+    session.connection().execute(_insert_idempotency(), remembered(key, request_hash, response, now))
+
+
+def remembered(key: str, request_hash: str, response: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The idempotency row's columns, for `remember_response` or `save_conversation`."""
+    return {"key": key, "request_hash": request_hash, "response": response, "created_at": now}
 
 
 # -- event log and outbox --------------------------------------------------------------------------
