@@ -74,12 +74,15 @@ def receive(
         raise InputError("the message text is empty", code="HT-IN-EMPTY")
     kind, value = normalize(msg.sender_kind, msg.sender_value)
     digest = _request_hash(msg, kind, value)
+    since = svc.clock() - RECENT_WINDOW
     with svc.db.read() as session:
-        if msg.idempotency_key:
-            earlier = _replay(session, msg.idempotency_key, digest)
-            if earlier is not None:
-                return Received(earlier, True)
-        contact, prior = _contact(svc, session, msg, kind, value)
+        # The idempotency check and the customer's context in one query (most messages are new).
+        read, remembered = repo.customer_with_open_conversation(
+            session, kind, value, msg.channel, since, key=msg.idempotency_key
+        )
+        if msg.idempotency_key and remembered is not None:
+            return Received(_replayed(msg.idempotency_key, digest, remembered), True)
+        contact, prior = _contact(svc, session, msg, read, since)
     triage = svc.engine.triage(contact)
     found = dialogue.search(svc, contact, triage)
 
@@ -121,8 +124,10 @@ def _request_hash(msg: InboundMessage, kind: str, value: str) -> str:
 
 def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
     row = repo.remembered_response(session, key)
-    if row is None:
-        return None
+    return None if row is None else _replayed(key, digest, row)
+
+
+def _replayed(key: str, digest: str, row: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     request_hash, response = row
     if request_hash != digest:
         raise ConflictError(
@@ -134,15 +139,13 @@ def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
 
 
 def _contact(
-    svc: Service, session: Session, msg: InboundMessage, kind: str, value: str
+    svc: Service, session: Session, msg: InboundMessage, read: repo.CustomerRead | None, since: datetime
 ) -> tuple[Contact, dialogue.Prior | None]:
     """What the engine should know beside the text: the customer profile and the conversation so far;
     and what the bot's turn will read (`dialogue.Prior`), so the write transaction need not."""
-    since = svc.clock() - RECENT_WINDOW
-    # Usually two queries: the customer with the open conversation and its bot state, then the known
-    # facts with the conversation's history (dialogue.prior_and_history). A message that names its
-    # conversation, or a merged customer's, reads them one by one.
-    read = repo.customer_with_open_conversation(session, kind, value, msg.channel, since)
+    # `read`: the customer with the open conversation and its bot state (`receive` read it); then one
+    # query for the known facts with the conversation's history (dialogue.prior_and_history). A message
+    # that names its conversation, or a merged customer's, reads them one by one.
     if read is None:
         return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name)), None
     customer = read.customer

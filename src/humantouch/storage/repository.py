@@ -29,7 +29,21 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Executable, Insert, Select, Update, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Executable,
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -232,6 +246,19 @@ def _customer_and_open_conversation() -> Select[Any]:
     )
 
 
+@_hot
+def _remembered_customer_and_open_conversation() -> Select[Any]:
+    """`_idempotent` and `_customer_and_open_conversation` as one row, each side NULL where nothing is."""
+    one = select(literal(1).label("one")).subquery("one")
+    known = _customer_and_open_conversation().subquery("known")
+    return (
+        select(IdempotencyKey.request_hash, IdempotencyKey.response, *known.c)
+        .select_from(one)
+        .outerjoin(IdempotencyKey, IdempotencyKey.key == bindparam("key"))
+        .outerjoin(known, true())
+    )
+
+
 @cache
 def _customer_texts(limit: int) -> Select[str]:
     return (
@@ -314,23 +341,30 @@ class CustomerRead:
 
 
 def customer_with_open_conversation(
-    session: Session, kind: str, value: str, channel: str, since: datetime
-) -> CustomerRead | None:
+    session: Session, kind: str, value: str, channel: str, since: datetime, *, key: str | None = None
+) -> tuple[CustomerRead | None, tuple[str, dict[str, Any]] | None]:
     """`customer_of_identity`, `open_conversation_and_recent` and the open conversation's bot state
-    with its version in one query; None if the identity is unknown. Read before anything is written,
-    as those are (the inbound read before the triage)."""
+    with its version in one query; None if the identity is unknown. With `key`, `remembered_response`
+    in the same query. Read before anything is written, as those are (the inbound read before the triage)."""
     params = {"kind": kind, "value": value, "channel": channel, "since": since}
-    row = _columns(session, _customer_and_open_conversation(), params).first()
+    remembered: tuple[str, dict[str, Any]] | None = None
+    row: Sequence[Any] | None
+    if key is None:
+        row = _columns(session, _customer_and_open_conversation(), params).first()
+    else:
+        both = _columns(session, _remembered_customer_and_open_conversation(), params | {"key": key}).one()
+        remembered = None if both[0] is None else (both[0], both[1])
+        row = None if both[2] is None else both[2:]  # the customer's id: never NULL in a customer's row
     if row is None:
-        return None
+        return None, remembered
     n = len(CUSTOMER_ROW_COLUMNS)
     customer = CustomerRow(*row[:n])
     if customer.merged_into is not None:  # rare: the caller follows the merge and reads the rest as before
-        return CustomerRead(customer, None, 0, -1, None, None, complete=False)
+        return CustomerRead(customer, None, 0, -1, None, None, complete=False), remembered
     conversation_id, message_count, updated_at, state, recent = row[n:]
     if conversation_id is None:
-        return CustomerRead(customer, None, int(recent or 0), -1, None, None)
-    return CustomerRead(customer, conversation_id, int(recent or 0), message_count, updated_at, state)
+        return CustomerRead(customer, None, int(recent or 0), -1, None, None), remembered
+    return CustomerRead(customer, conversation_id, int(recent or 0), message_count, updated_at, state), remembered
 
 
 def customer_for_identity(
