@@ -134,9 +134,7 @@ def read_prior(session: Session, customer: repo.CustomerRow, conversation_id: st
     )
 
 
-def usable(
-    prior: Prior | None, customer: repo.CustomerRow, conversation: repo.ConversationRow | None
-) -> Prior | None:
+def usable(prior: Prior | None, customer: repo.CustomerRow, conversation: repo.ConversationRow | None) -> Prior | None:
     """`prior` as far as its rows are unchanged: call inside the write transaction, with the customer
     (locked) and the conversation as read there, before this message changes them."""
     if prior is None or prior.customer_id != customer.id or prior.customer_updated_at != customer.updated_at:
@@ -173,6 +171,43 @@ def known_facts(session: Session, customer_id: str) -> dict[str, str]:
     for source, _, name, value in sorted(rows, key=lambda r: (r[0], r[1])):
         known.setdefault(PROFILE_FACTS[name] if source == 0 else name, value)
     return known
+
+
+@cache
+def _profile_rows_and_texts(limit: int) -> CompoundSelect[int, int, str, str]:
+    """`_profile_rows` and `repo.customer_texts` in one query: the texts as rows of source 2."""
+    texts = (
+        select(Message.id, Message.text)
+        .where(Message.conversation_id == bindparam("conversation_id"), Message.author == "customer")
+        .order_by(Message.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    return union_all(*_profile_rows().selects, select(literal(2), texts.c.id, literal(""), texts.c.text))
+
+
+def prior_and_history(session: Session, read: repo.CustomerRead, limit: int) -> tuple[Prior, list[str]]:
+    """`read_prior` and `repo.customer_texts` for what `repo.customer_with_open_conversation` read,
+    in one query more (the known facts and the conversation's last `limit` customer texts)."""
+    params = {"customer_id": read.customer.id, "conversation_id": read.conversation_id}
+    rows = session.connection().execute(_profile_rows_and_texts(limit), params).all()
+    known: dict[str, str] = {}
+    texts: list[str] = []
+    for source, _, name, value in sorted(rows, key=lambda r: (r[0], r[1])):
+        if source == 2:
+            texts.append(value)  # oldest first, as customer_texts gives them
+        else:
+            known.setdefault(PROFILE_FACTS[name] if source == 0 else name, value)
+    prior = Prior(read.customer.id, read.customer.updated_at, known)
+    if read.conversation_id is None:
+        return prior, texts
+    return replace(
+        prior,
+        conversation_id=read.conversation_id,
+        message_count=read.message_count,
+        conversation_updated_at=read.conversation_updated_at,
+        state=read.state,
+    ), texts
 
 
 @cache

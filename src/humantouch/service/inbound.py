@@ -18,7 +18,8 @@ rows they came from are unchanged (`dialogue.usable`), and the rows a message ap
 outbox and delivery rows, the idempotency row) are plain inserts that run at once instead of ORM
 objects flushed by the unit of work (storage/repository.py). The customer and the conversation are
 plain records too (`repository.CustomerRow`, `repository.ConversationRow`), read as columns; the
-conversation's changed columns are written with one update at the end (`repository.save_conversation`).
+conversation's changed columns are written with one update at the end (`repository.save_conversation`),
+together with the idempotency row.
 """
 
 from __future__ import annotations
@@ -73,24 +74,28 @@ def receive(
         raise InputError("the message text is empty", code="HT-IN-EMPTY")
     kind, value = normalize(msg.sender_kind, msg.sender_value)
     digest = _request_hash(msg, kind, value)
+    since = svc.clock() - RECENT_WINDOW
     with svc.db.read() as session:
-        if msg.idempotency_key:
-            earlier = _replay(session, msg.idempotency_key, digest)
-            if earlier is not None:
-                return Received(earlier, True)
-        contact, prior = _contact(svc, session, msg, kind, value)
+        # The idempotency check and the customer's context in one query (most messages are new).
+        read, remembered = repo.customer_with_open_conversation(
+            session, kind, value, msg.channel, since, key=msg.idempotency_key
+        )
+        if msg.idempotency_key and remembered is not None:
+            return Received(_replayed(msg.idempotency_key, digest, remembered), True)
+        contact, prior = _contact(svc, session, msg, read, since)
     triage = svc.engine.triage(contact)
     found = dialogue.search(svc, contact, triage)
 
     def write(session: Session) -> dict[str, Any]:
-        response = _store(svc, session, msg, kind, value, triage, found, prior)
+        response, conversation = _store(svc, session, msg, kind, value, triage, found, prior)
         if after_store is not None:
             after_store(session, response)
-        if msg.idempotency_key:
-            # Inserted with the response, in the same transaction: a concurrent request with
-            # the same key collides here (its writes roll back) and replays ours.
-            # The same sender's requests queue on the customer lock before that anyway.
-            repo.remember_response(session, msg.idempotency_key, digest, response, svc.clock())
+        # The idempotency row is inserted with the response, in the same transaction: a concurrent
+        # request with the same key collides here (its writes roll back) and replays ours. The same
+        # sender's requests queue on the customer lock before that anyway. It goes with the conversation's
+        # update, last: one statement on PostgreSQL (repository.save_conversation).
+        remember = repo.remembered(msg.idempotency_key, digest, response, svc.clock()) if msg.idempotency_key else None
+        repo.save_conversation(session, conversation, remember=remember)
         return response
 
     try:
@@ -119,8 +124,10 @@ def _request_hash(msg: InboundMessage, kind: str, value: str) -> str:
 
 def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
     row = repo.remembered_response(session, key)
-    if row is None:
-        return None
+    return None if row is None else _replayed(key, digest, row)
+
+
+def _replayed(key: str, digest: str, row: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     request_hash, response = row
     if request_hash != digest:
         raise ConflictError(
@@ -132,21 +139,31 @@ def _replay(session: Session, key: str, digest: str) -> dict[str, Any] | None:
 
 
 def _contact(
-    svc: Service, session: Session, msg: InboundMessage, kind: str, value: str
+    svc: Service, session: Session, msg: InboundMessage, read: repo.CustomerRead | None, since: datetime
 ) -> tuple[Contact, dialogue.Prior | None]:
     """What the engine should know beside the text: the customer profile and the conversation so far;
     and what the bot's turn will read (`dialogue.Prior`), so the write transaction need not."""
-    customer = repo.customer_of_identity(session, kind, value)
-    if customer is None:
+    # `read`: the customer with the open conversation and its bot state (`receive` read it); then one
+    # query for the known facts with the conversation's history (dialogue.prior_and_history). A message
+    # that names its conversation, or a merged customer's, reads them one by one.
+    if read is None:
         return Contact(text=msg.text, channel=msg.channel, customer=CustomerContext(name=msg.sender_name)), None
-    since = svc.clock() - RECENT_WINDOW
+    customer = read.customer
+    prior: dialogue.Prior | None = None
+    if not read.complete:
+        customer = repo.CustomerRow.of(repo.live_customer(session, customer.id))
     if msg.conversation_id:
         conversation = _conversation_for(session, msg, customer)
         conversation_id = conversation.id if conversation else None
         recent = repo.recent_conversation_count(session, customer.id, since, exclude=conversation_id)
-    else:
+    elif not read.complete:
         conversation_id, recent = repo.open_conversation_and_recent(session, customer.id, msg.channel, since)
-    history = repo.customer_texts(session, conversation_id, HISTORY_MESSAGES) if conversation_id else []
+    else:
+        conversation_id, recent = read.conversation_id, read.recent
+        prior, history = dialogue.prior_and_history(session, read, HISTORY_MESSAGES)
+    if prior is None:
+        history = repo.customer_texts(session, conversation_id, HISTORY_MESSAGES) if conversation_id else []
+        prior = dialogue.read_prior(session, customer, conversation_id)
     fa = customer.form_of_address
     contact = Contact(
         text=msg.text,
@@ -162,12 +179,10 @@ def _contact(
             recent_contacts=recent,
         ),
     )
-    return contact, dialogue.read_prior(session, customer, conversation_id)
+    return contact, prior
 
 
-def _conversation_for(
-    session: Session, msg: InboundMessage, customer: repo.CustomerRow
-) -> repo.ConversationRow | None:
+def _conversation_for(session: Session, msg: InboundMessage, customer: repo.CustomerRow) -> repo.ConversationRow | None:
     """The conversation this message belongs to; None means a new one starts."""
     if msg.conversation_id:
         conversation = repo.conversation_row(session, msg.conversation_id)
@@ -193,7 +208,8 @@ def _store(
     triage: Triage,
     found: dialogue.Found | None = None,
     prior: dialogue.Prior | None = None,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], repo.ConversationRow]:
+    """The message stored, with everything it causes but the conversation's update (the caller's)."""
     now = svc.clock()
     customer, created = repo.customer_for_identity(session, kind, value, name=msg.sender_name)
     if created:
@@ -317,14 +333,14 @@ def _store(
     if (answered := dialogue.outbound_event(said)) is not None:
         pending.append(answered)
     events.record_many(svc, session, pending)
-    repo.save_conversation(session, conversation)
+    # The conversation's changes are written by the caller, last (`receive`).
     return {
         "message": msg_view,
         "triage": triage_dict,
         "conversation": conv_view,
         "customer": {"id": customer.id, "created": created},
         "reply": said.response(),
-    }
+    }, conversation
 
 
 def _take_in(

@@ -29,13 +29,28 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Executable, Insert, Select, Update, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Executable,
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from humantouch.storage.tables import (
     Agent,
     ApiKey,
+    BotState,
     ChannelDelivery,
     Conversation,
     Customer,
@@ -193,6 +208,57 @@ def _open_conversation_and_recent() -> Select[str | None, int]:
     return select(select(open_id.c.id).scalar_subquery(), recent)
 
 
+@_hot
+def _customer_and_open_conversation() -> Select[Any]:
+    """`_customer_by_identity`, its latest open conversation on the channel with the bot state's version
+    (as `dialogue.read_prior` reads it) and `recent_conversation_count` excluding that conversation."""
+    latest = aliased(Conversation)
+    open_id = (
+        select(latest.id)
+        .where(
+            latest.customer_id == Customer.id,
+            latest.channel == bindparam("channel"),
+            latest.status.in_(OPEN_STATUSES),
+        )
+        .order_by(latest.last_message_at.desc())
+        .limit(1)
+        .correlate(Customer)
+        .scalar_subquery()
+    )
+    conversation = aliased(Conversation)
+    other = aliased(Conversation)
+    recent = (
+        select(func.count())
+        .select_from(other)
+        .where(
+            other.customer_id == Customer.id,
+            other.created_at >= bindparam("since"),
+            or_(conversation.id.is_(None), other.id != conversation.id),
+        )
+        .correlate(Customer, conversation)
+        .scalar_subquery()
+    )
+    return (
+        _customer_by_identity()
+        .add_columns(conversation.id, conversation.message_count, conversation.updated_at, BotState.state, recent)
+        .outerjoin(conversation, conversation.id == open_id)
+        .outerjoin(BotState, BotState.conversation_id == conversation.id)
+    )
+
+
+@_hot
+def _remembered_customer_and_open_conversation() -> Select[Any]:
+    """`_idempotent` and `_customer_and_open_conversation` as one row, each side NULL where nothing is."""
+    one = select(literal(1).label("one")).subquery("one")
+    known = _customer_and_open_conversation().subquery("known")
+    return (
+        select(IdempotencyKey.request_hash, IdempotencyKey.response, *known.c)
+        .select_from(one)
+        .outerjoin(IdempotencyKey, IdempotencyKey.key == bindparam("key"))
+        .outerjoin(known, true())
+    )
+
+
 @cache
 def _customer_texts(limit: int) -> Select[str]:
     return (
@@ -258,6 +324,47 @@ def customer_of_identity(session: Session, kind: str, value: str) -> CustomerRow
         return None
     found = CustomerRow(*row)
     return found if found.merged_into is None else CustomerRow.of(live_customer(session, found.id))
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRead:
+    """What the inbound read before the triage needs of a known sender, in one query
+    (`customer_with_open_conversation`)."""
+
+    customer: CustomerRow
+    conversation_id: str | None  # the latest open conversation on the channel
+    recent: int  # conversations started since the given time, the open one not counted
+    message_count: int  # the open conversation's version and bot state, as `dialogue.Prior` keeps them
+    conversation_updated_at: datetime | None
+    state: dict[str, Any] | None
+    complete: bool = True  # False: the customer was merged into another; nothing else was read
+
+
+def customer_with_open_conversation(
+    session: Session, kind: str, value: str, channel: str, since: datetime, *, key: str | None = None
+) -> tuple[CustomerRead | None, tuple[str, dict[str, Any]] | None]:
+    """`customer_of_identity`, `open_conversation_and_recent` and the open conversation's bot state
+    with its version in one query; None if the identity is unknown. With `key`, `remembered_response`
+    in the same query. Read before anything is written, as those are (the inbound read before the triage)."""
+    params = {"kind": kind, "value": value, "channel": channel, "since": since}
+    remembered: tuple[str, dict[str, Any]] | None = None
+    row: Sequence[Any] | None
+    if key is None:
+        row = _columns(session, _customer_and_open_conversation(), params).first()
+    else:
+        both = _columns(session, _remembered_customer_and_open_conversation(), params | {"key": key}).one()
+        remembered = None if both[0] is None else (both[0], both[1])
+        row = None if both[2] is None else both[2:]  # the customer's id: never NULL in a customer's row
+    if row is None:
+        return None, remembered
+    n = len(CUSTOMER_ROW_COLUMNS)
+    customer = CustomerRow(*row[:n])
+    if customer.merged_into is not None:  # rare: the caller follows the merge and reads the rest as before
+        return CustomerRead(customer, None, 0, -1, None, None, complete=False), remembered
+    conversation_id, message_count, updated_at, state, recent = row[n:]
+    if conversation_id is None:
+        return CustomerRead(customer, None, int(recent or 0), -1, None, None), remembered
+    return CustomerRead(customer, conversation_id, int(recent or 0), message_count, updated_at, state), remembered
 
 
 def customer_for_identity(
@@ -349,18 +456,32 @@ def add_conversation(session: Session, conversation: ConversationRow) -> None:
     session.connection().execute(_insert_conversation(), values)
 
 
-def save_conversation(session: Session, conversation: ConversationRow) -> None:
+def save_conversation(
+    session: Session, conversation: ConversationRow, *, remember: dict[str, Any] | None = None
+) -> None:
     """Write the columns that changed since it was read or inserted, as the unit of work's flush did:
-    a column another transaction changed meanwhile and this one did not is left as that one set it."""
+    a column another transaction changed meanwhile and this one did not is left as that one set it.
+
+    `remember`: the idempotency row to insert too (`remember_response`'s columns). On PostgreSQL the
+    update then runs as a data-modifying CTE of that insert, one statement and one round trip instead of
+    two; both succeed or fail together, as they would in their transaction anyway."""
     now = conversation.values()
-    changed = {
-        name: value
+    changed = tuple(
+        name
         for name, value, before in zip(CONVERSATION_COLUMNS, now, conversation.stored, strict=True)
         if value != before
-    }
-    if changed:
-        params = {f"v_{name}": value for name, value in changed.items()}
-        session.connection().execute(_update_conversation(tuple(changed)), params | {"cid": conversation.id})
+    )
+    params = {f"v_{name}": getattr(conversation, name) for name in changed} | {"cid": conversation.id}
+    connection = session.connection()
+    if changed and remember is not None and connection.dialect.name == "postgresql":
+        connection.execute(
+            _update_conversation_and_remember(changed), params | {f"i_{k}": v for k, v in remember.items()}
+        )
+    else:
+        if changed:
+            connection.execute(_update_conversation(changed), params)
+        if remember is not None:
+            connection.execute(_insert_idempotency(), remember)
     conversation.stored = now
 
 
@@ -373,6 +494,19 @@ def _update_conversation(columns: tuple[str, ...]) -> Update:
         .where(table.c.id == bindparam("cid"))
         .values({name: bindparam(f"v_{name}", type_=table.c[name].type) for name in columns})
     )
+
+
+@cache
+def _update_conversation_and_remember(columns: tuple[str, ...]) -> Insert:
+    """PostgreSQL only: the idempotency insert with `_update_conversation` as a data-modifying CTE (it runs
+    whether or not the insert reads it; SQLite has no such CTEs)."""
+    table = IdempotencyKey.__table__
+    # Parameters named after a column of the table updated would join the update's SET clause.
+    values = {name: bindparam(f"i_{name}", type_=table.c[name].type) for name in IDEMPOTENCY_COLUMNS}
+    return insert(table).values(values).add_cte(_update_conversation(columns).cte("conversation_update"))  # type: ignore[arg-type]
+
+
+IDEMPOTENCY_COLUMNS = ("key", "request_hash", "response", "created_at")
 
 
 def open_conversation_and_recent(
@@ -482,10 +616,14 @@ def remembered_response(session: Session, key: str) -> tuple[str, dict[str, Any]
 
 def remember_response(session: Session, key: str, request_hash: str, response: dict[str, Any], now: datetime) -> None:
     """Insert the idempotency row with its response (a plain insert, at once): a concurrent request with
-    the same key collides on the primary key here, and its transaction rolls back."""
-    session.connection().execute(
-        _insert_idempotency(), {"key": key, "request_hash": request_hash, "response": response, "created_at": now}
-    )
+    the same key collides on the primary key here, and its transaction rolls back. The inbound write
+    inserts it with its conversation's update instead (`save_conversation`)."""
+    session.connection().execute(_insert_idempotency(), remembered(key, request_hash, response, now))
+
+
+def remembered(key: str, request_hash: str, response: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The idempotency row's columns, for `remember_response` or `save_conversation`."""
+    return {"key": key, "request_hash": request_hash, "response": response, "created_at": now}
 
 
 # -- event log and outbox --------------------------------------------------------------------------
