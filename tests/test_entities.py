@@ -33,6 +33,9 @@ CASES = [
     ("AB123C is geen kenteken zonder dat woord ervoor", []),
     ("broke down, plate AB12 CDE, on the M6", [("LICENSE_PLATE", "AB12 CDE")]),
     ("my car KX19HBL is stuck", [("LICENSE_PLATE", "KX19HBL")]),
+    ("Hoe vraag ik een kenteken aan voor 2 auto's?", []),  # words after the label are no plate
+    ("my plate is in the car since 2019", []),
+    ("kenteken van het 2e voertuig", []),
     ("klantnummer 7720193 graag", [("CUSTOMER_NUMBER", "7720193")]),
     ("customer number: C-88213", [("CUSTOMER_NUMBER", "C-88213")]),
     ("de schade is 2 ton", [("MONEY", "2 ton")]),
@@ -177,7 +180,7 @@ _CUED: list[tuple[re.Pattern[str], Callable[[str], bool]]] = [
     (entities._DATE_NUMERIC, lambda t: entities._NUMERIC_DATE_CUE.search(t) is not None),
     (entities._BSN, lambda t: entities._THREE_DIGITS.search(t) is not None),
     (entities._PLATE, lambda t: "-" in t),
-    (entities._PLATE_LABELLED, lambda t: entities._mentions(t, entities._PLATE_CUE)),
+    (entities._PLATE_LABEL, lambda t: entities._mentions(t, entities._PLATE_CUE)),
 ]
 _LEXICON_CASES = yaml.safe_load((Path(__file__).parent / "data" / "lexicon_cases.yaml").read_text(encoding="utf-8"))
 # Real messages, and what IGNORECASE equates with ASCII letters although str.lower() does not ("ſ", "K").

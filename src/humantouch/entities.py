@@ -144,17 +144,17 @@ _PLATE = re.compile(
     r"|\d-[A-Z]{2}-\d{3}|\d{3}-[A-Z]{2}-\d)\b",
     re.IGNORECASE,
 )
-# A plate written without hyphens ("AB123C", "12 ABC 3") only after a word that says it is one.
-_PLATE_LABELLED = re.compile(
+# A plate written without hyphens ("AB123C", "12 ABC 3") only right after a word that says it is one, and only
+# in a plate's shape (a Dutch side code or a British plate, `_plate_at`).
+_PLATE_LABEL = re.compile(
     r"\b(?:kenteken(?:nummer)?|nummerplaat|number ?plate|licen[cs]e ?plate(?: number)?|registration(?: number)?"
-    r"|reg(?:istration)? no|plate)\s*(?:is|:)?\s*"
-    r"(?P<plate>(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}|(?=[A-Z0-9 ]*\d)(?=[A-Z0-9 ]*[A-Z])"
-    r"(?:[A-Z0-9]{1,3} [A-Z0-9]{1,3} [A-Z0-9]{1,3}|[A-Z0-9]{2,4} [A-Z0-9]{3,4}))\b",
+    r"|reg(?:istration)? no|plate)\s*(?:is|:)?\s*",
     re.IGNORECASE,
 )
 _PLATE_CUE = re.compile(r"kenteken|plaat|plate|registration|reg")
 # A current British plate, two letters, two digits, three letters ("AB12 CDE"), in capitals as written.
 _PLATE_UK = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b")
+_PLATE_UK_ANY_CASE = re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2} ?[A-Z]{3}(?![A-Z0-9])", re.IGNORECASE)
 # The Dutch side codes (L a letter, 9 a digit), for a plate given as the answer to a question for one, where
 # "ab123c" or "HNP 93 T" needs no hyphen: the question says it is a plate.
 _SIDECODES = (
@@ -164,9 +164,11 @@ _SIDECODES = (
 
 
 def _sidecode_pattern(code: str) -> re.Pattern[str]:
-    # Both separators alike (two hyphens, two spaces or none), so "1234 AB" (a postcode) is no 99-99-LL.
+    # Both separators alike (two hyphens, two spaces or none), so "1234 AB" (a postcode) is no 99-99-LL;
+    # 99-99-LL also needs them, so "1234AB" (a postcode without its space) is none either.
     a, b, c = (f"[A-Z]{{{len(p)}}}" if p[0] == "L" else f"\\d{{{len(p)}}}" for p in code.split("-"))
-    return re.compile(rf"(?<![A-Z0-9])(?P<a>{a})(?P<sep>[- ]?)(?P<b>{b})(?P=sep)(?P<c>{c})(?![A-Z0-9])", re.IGNORECASE)
+    sep = "[- ]" if code == "99-99-LL" else "[- ]?"
+    return re.compile(rf"(?<![A-Z0-9])(?P<a>{a})(?P<sep>{sep})(?P<b>{b})(?P=sep)(?P<c>{c})(?![A-Z0-9])", re.IGNORECASE)
 
 
 _PLATE_ANSWERS = tuple(_sidecode_pattern(code) for code in _SIDECODES)
@@ -386,11 +388,22 @@ def _plates(text: str) -> Iterator[Span]:
         for m in _PLATE.finditer(text):
             yield Span("LICENSE_PLATE", m.start(), m.end(), 0.85, m.group(), m.group().upper())
     if _mentions(text, _PLATE_CUE):
-        for m in _PLATE_LABELLED.finditer(text):
-            plate = m["plate"]
-            yield Span("LICENSE_PLATE", m.start("plate"), m.end("plate"), 0.85, plate, plate.upper())
+        for label in _PLATE_LABEL.finditer(text):
+            end = _plate_at(text, label.end())
+            if end is not None:
+                plate = text[label.end() : end]
+                yield Span("LICENSE_PLATE", label.end(), end, 0.85, plate, plate.upper())
     for m in _PLATE_UK.finditer(text):
         yield Span("LICENSE_PLATE", m.start(), m.end(), 0.8, m.group(), m.group())
+
+
+def _plate_at(text: str, pos: int) -> int | None:
+    """Where a plate starting exactly at `pos` ends (a Dutch side code or a British plate), or None."""
+    for pattern in (*_PLATE_ANSWERS, _PLATE_UK_ANY_CASE):
+        m = pattern.match(text, pos)
+        if m is not None:
+            return m.end()
+    return None
 
 
 def plate_in_answer(text: str) -> str | None:

@@ -52,6 +52,8 @@ def test_find(fact: str, text: str, value: str | None) -> None:
         ("license_plate", "Het is HNP 93 T", "HNP-93-T", None),
         ("license_plate", "kx19hbl", "KX19 HBL", None),
         ("license_plate", "1234 AB", None, "invalid.license_plate"),  # a postcode, not a 99-99-LL plate
+        ("license_plate", "1234AB", None, "invalid.license_plate"),  # nor without its space
+        ("license_plate", "12-34-AB", "12-34-AB", None),
         ("license_plate", "weet ik niet uit mijn hoofd", None, "invalid.unknown"),
         ("license_plate", "de blauwe Golf", None, "invalid.license_plate"),
     ],
