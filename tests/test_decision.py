@@ -187,6 +187,10 @@ def test_a_language_the_desk_does_not_serve_goes_to_a_person() -> None:
     assert any(r.factor == "override.other_language" and "es" in r.evidence for r in d.reasons)
     arabic = analysis(language="ar", language_confidence=0.99, normalized="مرحبا، أريد إلغاء اشتراكي")
     assert "other_language" in decide(arabic, None, book()).overrides
+    # Chinese has no spaces between words to count: its script says enough.
+    text = "我的包裹到现在还没有收到请帮我查一下订单状态谢谢"
+    chinese = analysis(language="zh", language_confidence=1.0, normalized=text)
+    assert "other_language" in decide(chinese, None, book()).overrides
     # An unsure reading, two words read as French, or "unknown" is no reason.
     for lang, conf, text in [
         ("fr", 0.56, "est-ce que vous pouvez"),

@@ -14,7 +14,7 @@ import math
 import re
 
 from humantouch.entities import largest_amount_eur
-from humantouch.language import OTHER_MIN_WORDS
+from humantouch.language import OTHER_MIN_WORDS, mostly_other_script
 from humantouch.playbook import Playbook
 from humantouch.records import (
     Analysis,
@@ -164,12 +164,13 @@ def decide(a: Analysis, customer: CustomerContext | None, playbook: Playbook) ->
         at_least("assist", "unhappy_repeat_contact", "; ".join(a.repeat_evidence))
     # A message in a language the desk does not serve is read by a person who can (agents' language
     # skills): the bot would answer in the desk's language, and its understanding rests on fewer words.
-    # Two words ("cancel contract", "retour sturen?") are too few to tell a language by.
+    # Two words ("cancel contract", "retour sturen?") are too few to tell a language by; another script
+    # tells it by itself (and Chinese, Japanese and Thai put no spaces between words to count).
     if (
         a.language not in playbook.languages
         and a.language != "unknown"
         and a.language_confidence >= t.other_language_min_confidence
-        and len(_WORD.findall(a.normalized)) >= OTHER_MIN_WORDS
+        and (len(_WORD.findall(a.normalized)) >= OTHER_MIN_WORDS or mostly_other_script(a.normalized))
     ):
         at_least(
             "assist",
