@@ -135,3 +135,22 @@ def test_docs_cli_md_matches_the_contract(capsys: pytest.CaptureFixture[str]) ->
     top_level |= {"reasons"}
     assert top_level <= set(record), top_level - set(record)
     assert set(record) <= top_level, set(record) - top_level
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path: Path) -> None:
+    """`humantouch triage --jsonl big.jsonl | head -1`: no traceback when head closes the pipe."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": f"waar blijft pakket {i}?"}) + "\n" for i in range(3000)))
+    cmd = [sys.executable, "-m", "humantouch.cli", "triage", "--profile", "test", "--jsonl", str(src)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what head does after its line
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 0, err
+    assert json.loads(first)["id"] == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
