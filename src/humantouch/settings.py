@@ -118,14 +118,18 @@ class Settings(BaseSettings):
         entries = [e.strip() for e in value.split(",") if e.strip()]
         if not entries:
             raise ValueError("empty; leave it unset to ignore proxy headers, or name the proxies' addresses")
+        # uvicorn honours "*" only as the whole value and reads networks strictly (no host bits set):
+        # anything else it would silently never match, so every client would share the proxy's budget.
+        if "*" in entries and len(entries) > 1:
+            raise ValueError("'*' trusts every address and stands alone; give either * or a list of addresses")
         for entry in entries:
             if entry == "*":
                 continue
             try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
+                ipaddress.ip_network(entry, strict=True)
+            except ValueError as exc:
                 raise ValueError(
-                    f"{entry!r} is not an IP address or network; use e.g. 10.0.0.5,10.1.0.0/16 or *"
+                    f"{entry!r} is not an IP address or network ({exc}); use e.g. 10.0.0.5,10.1.0.0/16 or *"
                 ) from None
         return ",".join(entries)
 

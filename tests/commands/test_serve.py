@@ -104,7 +104,7 @@ def test_proxy_headers_are_off_unless_forwarded_allow_ips_names_the_proxies(monk
     assert not isinstance(uvicorn_config(off).loaded_app, ProxyHeadersMiddleware)
 
 
-@pytest.mark.parametrize("value", ["", "10.0.0", "proxy.example.nl"])
+@pytest.mark.parametrize("value", ["", "10.0.0", "proxy.example.nl", "10.0.0.5/16", "10.0.0.0/16,*"])
 def test_forwarded_allow_ips_must_be_addresses(value: str) -> None:
     with pytest.raises(ConfigError) as exc:
         load_settings(forwarded_allow_ips=value)
