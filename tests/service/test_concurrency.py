@@ -57,3 +57,36 @@ def test_parallel_messages_for_one_customer(svc: Service) -> None:
         assert conversation.message_count == n(Message)  # the customer's messages and the bot's replies
         received = s.scalar(select(func.count()).select_from(Event).where(Event.type == "message.received"))
         assert received == MESSAGES
+
+
+def test_an_inbound_message_waits_for_a_concurrent_change_of_its_conversation(svc: Service) -> None:
+    """An agent's reply (or any change under the conversation's row lock) that commits while an inbound
+    message of the same conversation is being stored is not overwritten by the message's update: the
+    inbound write reads the conversation under a row lock too. (SQLite serialises whole write
+    transactions, so the race exists on PostgreSQL only.)"""
+    import threading
+    import time
+
+    import pytest
+    from sqlalchemy import text
+
+    if svc.db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time; the row lock matters on PostgreSQL")
+
+    def message(body: str) -> InboundMessage:
+        return InboundMessage(channel="whatsapp", sender_kind="whatsapp", sender_value="+31612345678", text=body)
+
+    first = receive(svc, message("Ik wil een medewerker spreken over mijn factuur")).response
+    cid, count = first["conversation"]["id"], first["conversation"]["message_count"]
+    with svc.db.engine.connect() as other:
+        other.execute(text("SELECT 1 FROM conversations WHERE id = :c FOR UPDATE"), {"c": cid})
+        other.execute(text("UPDATE conversations SET message_count = message_count + 1 WHERE id = :c"), {"c": cid})
+        worker = threading.Thread(target=receive, args=(svc, message("Is er al nieuws over mijn factuur?")))
+        worker.start()
+        time.sleep(1.0)  # the inbound message is now waiting for the row
+        other.commit()
+        worker.join(30)
+    assert not worker.is_alive()
+    with svc.db.read() as session:
+        stored = session.scalar(select(Conversation.message_count).where(Conversation.id == cid))
+    assert stored == count + 2

@@ -179,12 +179,14 @@ def _conversation_columns() -> Select[Any]:
 
 @_hot
 def _open_conversation() -> Select[Any]:
-    return _latest_open(_conversation_columns())
+    # Read in the inbound write under the row's lock (after the customer's, as every writer takes them):
+    # an agent's reply committing meanwhile is then seen, not overwritten by this message's update.
+    return _latest_open(_conversation_columns()).with_for_update(of=Conversation)
 
 
 @_hot
 def _conversation_by_id() -> Select[Any]:
-    return _conversation_columns().where(Conversation.id == bindparam("id"))
+    return _conversation_columns().where(Conversation.id == bindparam("id")).with_for_update(of=Conversation)
 
 
 @_hot
