@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from humantouch.errors import ConflictError, InputError, NotFoundError
+from humantouch.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from humantouch.service import Actor, Service, agents
 from humantouch.service import conversations as conv
 from humantouch.service.inbound import InboundMessage, receive
-from humantouch.storage.tables import Event
+from humantouch.storage.tables import Agent, Event
 
 SUPERVISOR = Actor(key_id="k_sup", role="supervisor")
 URGENT = "Ik ruik gas in huis en mijn kinderen zijn hier"
@@ -83,3 +83,16 @@ def test_update_refuses_unknown_agents_fields_and_empty_changes(svc: Service) ->
         agents.update(svc, SUPERVISOR, made["id"], {})
     assert exc.value.code == "HT-IN-EMPTY"
     assert updates(svc) == []
+
+
+def test_only_an_admin_changes_an_admins_account(svc: Service) -> None:
+    made = agents.create(svc, SUPERVISOR, "Ada", languages=["nl"], intents=[], capacity=2)
+    with svc.db.write() as s:
+        agent = s.get(Agent, made["id"])
+        assert agent is not None
+        agent.role = "admin"
+    with pytest.raises(ForbiddenError, match="only an admin"):
+        agents.update(svc, SUPERVISOR, made["id"], {"active": False})
+    assert agents.get(svc, made["id"])["active"] is True
+    admin = Actor(key_id="k_adm", role="admin")
+    assert agents.update(svc, admin, made["id"], {"active": False})["active"] is False

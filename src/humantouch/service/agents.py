@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from humantouch.errors import ConflictError, InputError, NotFoundError
+from humantouch.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from humantouch.service import events, views
 from humantouch.service.context import Actor, Service
 from humantouch.storage import repository as repo
@@ -66,6 +66,14 @@ def update(svc: Service, actor: Actor, agent_id: str, changes: dict[str, Any]) -
         agent = session.get(Agent, agent_id, with_for_update=True)
         if agent is None:
             raise NotFoundError(f"no agent {agent_id}", code="HT-NOTFOUND-AGENT")
+        # A supervisor manages the queue's people, not the admins who manage them: switching an admin's
+        # console account off (or back on) is an admin's call.
+        if agent.role == "admin" and actor.role != "admin":
+            raise ForbiddenError(
+                f"agent {agent_id} is an admin; only an admin changes an admin's account",
+                hint="use an admin key or `humantouch agents update` on the server",
+                code="HT-FORBIDDEN-ROLE",
+            )
         before = views.agent(agent)
         for field, value in changes.items():
             setattr(agent, field, sorted(set(value)) if field in ("languages", "intents") else value)
