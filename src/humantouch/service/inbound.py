@@ -182,10 +182,13 @@ def _contact(
     return contact, prior
 
 
-def _conversation_for(session: Session, msg: InboundMessage, customer: repo.CustomerRow) -> repo.ConversationRow | None:
-    """The conversation this message belongs to; None means a new one starts."""
+def _conversation_for(
+    session: Session, msg: InboundMessage, customer: repo.CustomerRow, *, write: bool = False
+) -> repo.ConversationRow | None:
+    """The conversation this message belongs to; None means a new one starts. In the `write`, read under
+    the row's lock, so an agent's reply committing meanwhile is seen, not overwritten."""
     if msg.conversation_id:
-        conversation = repo.conversation_row(session, msg.conversation_id)
+        conversation = repo.conversation_row(session, msg.conversation_id, lock=write)
         if conversation is None:
             raise NotFoundError(f"no conversation {msg.conversation_id}", code="HT-NOTFOUND-CONVERSATION")
         owner = repo.live_customer(session, conversation.customer_id)
@@ -225,7 +228,7 @@ def _store(
         customer = repo.rename_customer(session, customer, msg.sender_name)
 
     decision = triage.decision
-    conversation = _conversation_for(session, msg, customer)
+    conversation = _conversation_for(session, msg, customer, write=True)
     before = conversation.status if conversation is not None else None
     # What the bot's turn read before the transaction, as far as it is still current; before anything
     # here changes the customer or the conversation.

@@ -186,7 +186,13 @@ def _open_conversation() -> Select[Any]:
 
 @_hot
 def _conversation_by_id() -> Select[Any]:
-    return _conversation_columns().where(Conversation.id == bindparam("id")).with_for_update(of=Conversation)
+    return _conversation_columns().where(Conversation.id == bindparam("id"))
+
+
+@_hot
+def _conversation_by_id_locked() -> Select[Any]:
+    # The inbound write's read, under the row's lock as `_open_conversation`'s.
+    return _conversation_by_id().with_for_update(of=Conversation)
 
 
 @_hot
@@ -439,15 +445,17 @@ def add_identity(session: Session, customer_id: str, kind: str, value: str) -> I
 
 
 def open_conversation(session: Session, customer_id: str, channel: str) -> ConversationRow | None:
-    """The customer's latest open conversation on the channel, as columns on the connection (no
-    autoflush: the inbound write changes conversations only through `save_conversation`, at once)."""
+    """The customer's latest open conversation on the channel, locked (the inbound write reads it), as
+    columns on the connection (no autoflush: the inbound write changes conversations only through
+    `save_conversation`, at once)."""
     row = _columns(session, _open_conversation(), {"customer_id": customer_id, "channel": channel}).first()
     return None if row is None else _conversation_row(row)
 
 
-def conversation_row(session: Session, conversation_id: str) -> ConversationRow | None:
-    """`session.get(Conversation, id)` as a plain record (see `open_conversation`)."""
-    row = _columns(session, _conversation_by_id(), {"id": conversation_id}).first()
+def conversation_row(session: Session, conversation_id: str, *, lock: bool = False) -> ConversationRow | None:
+    """`session.get(Conversation, id)` as a plain record (see `open_conversation`); `lock` in a write."""
+    query = _conversation_by_id_locked() if lock else _conversation_by_id()
+    row = _columns(session, query, {"id": conversation_id}).first()
     return None if row is None else _conversation_row(row)
 
 
