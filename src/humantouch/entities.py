@@ -137,13 +137,6 @@ _PHONE = re.compile(
 )
 _POSTCODE = re.compile(r"\b[1-9]\d{3}(?:[ ]?[A-Z]{2}|[a-z]{2})\b(?!-)")
 _POSTCODE_NOT = {"SA", "SD", "SS"}
-_PLATE = re.compile(
-    r"\b(?:[A-Z]{2}-\d{2}-\d{2}|\d{2}-\d{2}-[A-Z]{2}|\d{2}-[A-Z]{2}-\d{2}|[A-Z]{2}-\d{2}-[A-Z]{2}"
-    r"|[A-Z]{2}-[A-Z]{2}-\d{2}|\d{2}-[A-Z]{2}-[A-Z]{2}|\d{2}-[A-Z]{3}-\d|\d-[A-Z]{3}-\d{2}"
-    r"|[A-Z]{2}-\d{3}-[A-Z]|[A-Z]-\d{3}-[A-Z]{2}|[A-Z]{3}-\d{2}-[A-Z]|[A-Z]-\d{2}-[A-Z]{3}"
-    r"|\d-[A-Z]{2}-\d{3}|\d{3}-[A-Z]{2}-\d)\b",
-    re.IGNORECASE,
-)
 # A plate written without hyphens ("AB123C", "12 ABC 3") only right after a word that says it is one, and only
 # in a plate's shape (a Dutch side code or a British plate, `_plate_at`).
 _PLATE_LABEL = re.compile(
@@ -155,22 +148,27 @@ _PLATE_CUE = re.compile(r"kenteken|plaat|plate|registration|reg")
 # A current British plate, two letters, two digits, three letters ("AB12 CDE"), in capitals as written.
 _PLATE_UK = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b")
 _PLATE_UK_ANY_CASE = re.compile(r"(?<![A-Z0-9])[A-Z]{2}\d{2} ?[A-Z]{3}(?![A-Z0-9])", re.IGNORECASE)
-# The Dutch side codes (L a letter, 9 a digit), for a plate given as the answer to a question for one, where
-# "ab123c" or "HNP 93 T" needs no hyphen: the question says it is a plate.
+# The Dutch side codes (L a letter, 9 a digit). Written with hyphens a plate needs nothing else (`_PLATE`);
+# given as the answer to a question for one, "ab123c" or "HNP 93 T" needs no hyphen (`_PLATE_ANSWERS`).
 _SIDECODES = (
     "LL-99-99", "99-99-LL", "99-LL-99", "LL-99-LL", "LL-LL-99", "99-LL-LL", "99-LLL-9",
     "9-LLL-99", "LL-999-L", "L-999-LL", "LLL-99-L", "L-99-LLL", "9-LL-999", "999-LL-9",
 )  # fmt: skip
 
 
+def _sidecode_parts(code: str) -> list[str]:
+    return [f"[A-Z]{{{len(p)}}}" if p[0] == "L" else f"\\d{{{len(p)}}}" for p in code.split("-")]
+
+
 def _sidecode_pattern(code: str) -> re.Pattern[str]:
     # Both separators alike (two hyphens, two spaces or none), so "1234 AB" (a postcode) is no 99-99-LL;
     # 99-99-LL also needs them, so "1234AB" (a postcode without its space) is none either.
-    a, b, c = (f"[A-Z]{{{len(p)}}}" if p[0] == "L" else f"\\d{{{len(p)}}}" for p in code.split("-"))
+    a, b, c = _sidecode_parts(code)
     sep = "[- ]" if code == "99-99-LL" else "[- ]?"
     return re.compile(rf"(?<![A-Z0-9])(?P<a>{a})(?P<sep>{sep})(?P<b>{b})(?P=sep)(?P<c>{c})(?![A-Z0-9])", re.IGNORECASE)
 
 
+_PLATE = re.compile(r"\b(?:" + "|".join("-".join(_sidecode_parts(code)) for code in _SIDECODES) + r")\b", re.IGNORECASE)
 _PLATE_ANSWERS = tuple(_sidecode_pattern(code) for code in _SIDECODES)
 _BSN = re.compile(r"(?<![\d-])(?:\d{9}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .]\d{3}[ .]\d{3})(?![\d-])")
 _BSN_CUE = re.compile(r"\b(?:bsn|burgerservicenummer|sofi-?nummer|citizen service number)\b", re.IGNORECASE)
@@ -413,8 +411,8 @@ def plate_in_answer(text: str) -> str | None:
         m = pattern.search(text)
         if m is not None:
             return "-".join((m["a"], m["b"], m["c"])).upper()
-    m = _PLATE_UK.search(text.upper())
-    return f"{m.group()[:4]} {m.group()[-3:]}".replace("  ", " ") if m else None
+    m = _PLATE_UK_ANY_CASE.search(text)
+    return f"{m.group()[:4]} {m.group()[-3:]}".upper() if m else None
 
 
 def _bsns(text: str) -> Iterator[Span]:
