@@ -11,10 +11,9 @@ not serve).
 from __future__ import annotations
 
 import math
-import re
 
 from humantouch.entities import largest_amount_eur
-from humantouch.language import OTHER_MIN_WORDS, mostly_other_script
+from humantouch.language import enough_to_tell
 from humantouch.playbook import Playbook
 from humantouch.records import (
     Analysis,
@@ -30,7 +29,6 @@ from humantouch.records import (
 ROUTE_OF_QUADRANT: dict[str, Route] = {"A": "automate", "B": "assist", "C": "human", "D": "assist"}
 TOUCH_OF_ROUTE: dict[str, Touch] = {"automate": "no", "assist": "low", "human": "high"}
 ROUTE_RANK = {"automate": 0, "assist": 1, "human": 2}
-_WORD = re.compile(r"\w+")
 
 
 def _clip(x: float) -> float:
@@ -164,13 +162,12 @@ def decide(a: Analysis, customer: CustomerContext | None, playbook: Playbook) ->
         at_least("assist", "unhappy_repeat_contact", "; ".join(a.repeat_evidence))
     # A message in a language the desk does not serve is read by a person who can (agents' language
     # skills): the bot would answer in the desk's language, and its understanding rests on fewer words.
-    # Two words ("cancel contract", "retour sturen?") are too few to tell a language by; another script
-    # tells it by itself (and Chinese, Japanese and Thai put no spaces between words to count).
+    # Two words ("cancel contract", "retour sturen?") are too few to tell a language by.
     if (
         a.language not in playbook.languages
         and a.language != "unknown"
         and a.language_confidence >= t.other_language_min_confidence
-        and (len(_WORD.findall(a.normalized)) >= OTHER_MIN_WORDS or mostly_other_script(a.normalized))
+        and enough_to_tell(a.normalized)
     ):
         at_least(
             "assist",

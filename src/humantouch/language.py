@@ -183,6 +183,8 @@ _WORD = re.compile(r"\w+")
 
 def mostly_other_script(text: str) -> bool:
     """True when most letters of the text are outside the Latin script (Arabic, Cyrillic, Chinese, ...)."""
+    if text.isascii():  # most messages: every letter is Latin
+        return False
     latin = other = 0
     for ch in text:
         if ch.isalpha():
@@ -191,6 +193,12 @@ def mostly_other_script(text: str) -> bool:
             else:
                 other += 1
     return other > latin
+
+
+def enough_to_tell(text: str) -> bool:
+    """Whether a text says its language: OTHER_MIN_WORDS words, or another script (Chinese, Japanese and
+    Thai put no spaces between words to count)."""
+    return len(_WORD.findall(text)) >= OTHER_MIN_WORDS or mostly_other_script(text)
 
 
 class LinguaDetector:
