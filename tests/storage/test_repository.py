@@ -54,7 +54,7 @@ def test_open_conversation_and_recent_match_the_separate_queries(db: Database) -
         assert repo.open_conversation_and_recent(s, "cus_a", "chat", since) == (None, 4)
 
 
-def test_customer_of_identity_follows_a_merge(db: Database) -> None:
+def test_the_read_before_the_triage_reports_a_merged_customer_for_the_caller_to_follow(db: Database) -> None:
     with db.write() as s:
         s.add(Customer(id="cus_live", consents={}, form_of_address="unknown"))
         s.flush()
@@ -62,8 +62,11 @@ def test_customer_of_identity_follows_a_merge(db: Database) -> None:
         s.flush()
         s.add(Identity(customer_id="cus_gone", kind="phone", value="+31600000001"))
         s.add(Identity(customer_id="cus_live", kind="phone", value="+31600000002"))
+    since = utcnow() - timedelta(days=7)
     with db.read() as s:
-        assert repo.customer_of_identity(s, "phone", "+31600000009") is None
-        for value in ("+31600000001", "+31600000002"):
-            found = repo.customer_of_identity(s, "phone", value)
-            assert found is not None and found.id == "cus_live"
+        assert repo.customer_with_open_conversation(s, "phone", "+31600000009", "chat", since) == (None, None)
+        gone, _ = repo.customer_with_open_conversation(s, "phone", "+31600000001", "chat", since)
+        assert gone is not None and not gone.complete and gone.customer.merged_into == "cus_live"
+        assert repo.live_customer(s, gone.customer.id).id == "cus_live"
+        live, _ = repo.customer_with_open_conversation(s, "phone", "+31600000002", "chat", since)
+        assert live is not None and live.complete and live.customer.id == "cus_live"

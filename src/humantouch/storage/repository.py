@@ -323,17 +323,6 @@ def find_identity(session: Session, kind: str, value: str) -> Identity | None:
     return found
 
 
-def customer_of_identity(session: Session, kind: str, value: str) -> CustomerRow | None:
-    """The live customer behind (kind, value), unlocked; None if the identity is unknown.
-    One query for find_identity + live_customer (merges are followed only when there is one).
-    Read before anything is written (the inbound read before the triage), so without autoflush."""
-    row = _columns(session, _customer_by_identity(), {"kind": kind, "value": value}).first()
-    if row is None:
-        return None
-    found = CustomerRow(*row)
-    return found if found.merged_into is None else CustomerRow.of(live_customer(session, found.id))
-
-
 @dataclass(frozen=True, slots=True)
 class CustomerRead:
     """What the inbound read before the triage needs of a known sender, in one query
@@ -351,8 +340,10 @@ class CustomerRead:
 def customer_with_open_conversation(
     session: Session, kind: str, value: str, channel: str, since: datetime, *, key: str | None = None
 ) -> tuple[CustomerRead | None, tuple[str, dict[str, Any]] | None]:
-    """`customer_of_identity`, `open_conversation_and_recent` and the open conversation's bot state
-    with its version in one query; None if the identity is unknown. With `key`, `remembered_response`
+    """The customer behind (kind, value), unlocked, `open_conversation_and_recent` and the open
+    conversation's bot state with its version in one query; None if the identity is unknown. A merged
+    customer (an identity a merge has not moved yet) comes back alone, `complete=False`: the caller
+    follows the merge with `live_customer`. With `key`, `remembered_response`
     in the same query. Read before anything is written, as those are (the inbound read before the triage)."""
     params = {"kind": kind, "value": value, "channel": channel, "since": since}
     remembered: tuple[str, dict[str, Any]] | None = None
