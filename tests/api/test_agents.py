@@ -34,12 +34,15 @@ def test_supervisors_update_an_agents_skills_capacity_and_active(api: Api) -> No
     assert r.status_code == 200, r.text
 
 
-def test_an_agent_key_of_a_deactivated_agent_takes_nothing_over(api: Api) -> None:
+def test_a_deactivated_agent_takes_nothing_over(api: Api) -> None:
+    """Their own key is refused outright (tests/api/test_auth.py); a supervisor acting for them gets 409."""
     cid = inbound(api, URGENT)["conversation"]["id"]
     (mine,) = api.get("/v1/agents", role="agent").json()["items"]  # the fixture's agent, its key's own
     me = mine["id"]
     api.patch(f"/v1/agents/{me}", {"active": False}, role="supervisor")
     r = api.post(f"/v1/conversations/{cid}/take-over", {}, role="agent")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "HT-AUTH-INACTIVE"
+    r = api.post(f"/v1/conversations/{cid}/take-over", {"agent_id": me}, role="supervisor")
     assert r.status_code == 409 and r.json()["error"]["code"] == "HT-CONFLICT-AGENT"
 
 

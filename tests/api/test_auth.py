@@ -122,3 +122,47 @@ def test_the_key_cache_stays_bounded(api: Api) -> None:
         cache.authenticate(plaintext)
     assert len([p for p in made if cache.lookup(p) is not None]) <= 4
     assert cache.lookup(made[-1]) is not None
+
+
+def test_a_deactivated_agents_key_is_refused_everywhere_until_reactivated(api: Api, agent_id: str) -> None:
+    """Not only take-over and reply: every endpoint, the reads included, and at once in the process
+    that deactivated them (its key cache forgets their keys as `revoke` does)."""
+    conversation = api.post(
+        "/v1/messages", {"channel": "chat", "sender": {"kind": "email", "value": "a@b.nl"}, "text": "hoi"}
+    ).json()["conversation"]["id"]
+    reads = ["/v1/queue", f"/v1/conversations/{conversation}", f"/v1/agents/{agent_id}", "/v1/agents"]
+    assert all(api.get(path, role="agent").status_code == 200 for path in reads)
+
+    assert api.patch(f"/v1/agents/{agent_id}", {"active": False}, role="supervisor").status_code == 200
+    for path in reads:
+        r = api.get(path, role="agent")
+        assert r.status_code == 401, path
+        assert r.json()["error"]["code"] == "HT-AUTH-INACTIVE"
+        assert agent_id in r.json()["error"]["message"]
+    r = api.post(f"/v1/conversations/{conversation}/take-over", {}, role="agent")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "HT-AUTH-INACTIVE"
+
+    assert api.patch(f"/v1/agents/{agent_id}", {"active": True}, role="supervisor").status_code == 200
+    assert all(api.get(path, role="agent").status_code == 200 for path in reads)
+
+
+def test_a_key_of_an_agent_deactivated_elsewhere_fails_once_its_cache_entry_expires(api: Api, agent_id: str) -> None:
+    """Deactivated by another process (`humantouch agents update --inactive`): like a revocation there,
+    a remembered key works until its entry expires, then the agent row read with the key refuses it."""
+    from sqlalchemy import update
+
+    from humantouch.storage.tables import Agent
+
+    now = [0.0]
+    cache = keys.KeyCache(api.svc.db, 10.0, clock=lambda: now[0])
+    plaintext = api.keys["agent"]
+    assert cache.authenticate(plaintext).agent_id == agent_id
+    with api.svc.db.write() as s:
+        s.execute(update(Agent).where(Agent.id == agent_id).values(active=False))
+    assert cache.lookup(plaintext) is not None
+    now[0] = 10.0
+    assert cache.lookup(plaintext) is None
+    with pytest.raises(keys.AuthError) as raised:
+        cache.authenticate(plaintext)
+    assert raised.value.code == "HT-AUTH-INACTIVE"
+    assert cache.lookup(plaintext) is None

@@ -1,7 +1,8 @@
 """Agents: the people in the queue, with their skills (intents, languages) and capacity.
 
 An inactive agent keeps their history but gets no new work: take-over and reply refuse them
-(service/conversations.py `_agent`), and the console refuses their sign-in and sessions.
+(service/conversations.py `_agent`), their API keys are refused on every endpoint (service/keys.py
+`authenticate`), and the console refuses their sign-in and sessions.
 Conversations already with them stay theirs until handed back.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from humantouch.errors import ConflictError, ForbiddenError, InputError, NotFoundError
-from humantouch.service import events, views
+from humantouch.service import events, keys, views
 from humantouch.service.context import Actor, Service
 from humantouch.storage import repository as repo
 from humantouch.storage.tables import Agent, new_id
@@ -88,7 +89,11 @@ def update(svc: Service, actor: Actor, agent_id: str, changes: dict[str, Any]) -
                 {"agent_id": agent.id, "changed": changed} | {f: after[f] for f in changed if f != "name"},
                 actor=actor.label,
             )
-        return after | {"load": repo.agent_load(session, agent.id)}
+        answer = after | {"load": repo.agent_load(session, agent.id)}
+    if "active" in changed and not after["active"]:
+        # After the commit: a request re-reading the key before it would remember the agent as active.
+        keys.forget_agent(svc.db, agent_id)
+    return answer
 
 
 def get(svc: Service, agent_id: str) -> dict[str, Any]:

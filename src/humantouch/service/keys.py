@@ -9,6 +9,11 @@ An API process may remember a checked key for a few seconds (`KeyCache`, setting
 hop for the key. A key revoked in the same process is forgotten at once; one revoked elsewhere (the
 `humantouch keys revoke` command, another API process) works in a process that remembered it until its
 entry expires. Only keys that passed are remembered: an unknown or revoked key is read every time.
+
+A key of a deactivated agent is refused like a revoked one (401 HT-AUTH-INACTIVE) on every endpoint,
+and works again once the agent is reactivated. The agent's `active` flag is read in the key's own
+query (a join), so checking it costs no database round trip; deactivating an agent forgets their keys
+in this process's caches at once (`forget_agent`), another process's remember them until they expire.
 """
 
 from __future__ import annotations
@@ -138,13 +143,20 @@ class KeyCache:
             self._actors[hash_key(presented)] = (actor, self._clock() + self.seconds)
         return actor
 
-    def forget(self, key_id: str) -> None:
+    def forget(self, key_id: str | None = None, *, agent_id: str | None = None) -> None:
+        """Drop the entry of one key, or those of every key of one agent."""
         for digest, (actor, _) in list(self._actors.items()):
-            if actor.key_id == key_id:
+            if (key_id is not None and actor.key_id == key_id) or (agent_id is not None and actor.agent_id == agent_id):
                 self._actors.pop(digest, None)
 
 
-# Every KeyCache of a database, so `revoke` reaches those of its process.
+def forget_agent(db: Database, agent_id: str) -> None:
+    """The agent was deactivated: every KeyCache of this process reads their keys again (and refuses them)."""
+    for cache in list(_CACHES.get(db, ())):
+        cache.forget(agent_id=agent_id)
+
+
+# Every KeyCache of a database, so `revoke` and `forget_agent` reach those of its process.
 _CACHES: weakref.WeakKeyDictionary[Database, weakref.WeakSet[KeyCache]] = weakref.WeakKeyDictionary()
 
 
@@ -155,11 +167,18 @@ def authenticate(db: Database, presented: str | None) -> Actor:
     if prefix is None:
         raise AuthError("the API key is malformed", hint="keys look like ht_<prefix>_<secret>", code="HT-AUTH-INVALID")
     with db.read() as session:
-        row = repo.api_key_by_prefix(session, prefix)
-    if row is None or not hmac.compare_digest(row.key_hash, hash_key(presented)):
+        found = repo.api_key_by_prefix(session, prefix)
+    if found is None or not hmac.compare_digest(found[0].key_hash, hash_key(presented)):
         raise AuthError("unknown API key", hint="create one with `humantouch keys create`", code="HT-AUTH-INVALID")
+    row, agent_active = found
     if row.revoked_at is not None:
         raise AuthError("the API key was revoked", code="HT-AUTH-REVOKED")
+    if agent_active is False:
+        raise AuthError(
+            f"the API key belongs to agent {row.agent_id}, who is deactivated",
+            hint="a supervisor or admin can reactivate them (PATCH /v1/agents/{id} with active: true)",
+            code="HT-AUTH-INACTIVE",
+        )
     return Actor(key_id=row.id, role=row.role, agent_id=row.agent_id)
 
 

@@ -305,8 +305,13 @@ def _idempotent() -> Select[tuple[str, dict[str, Any]]]:
 
 
 @_hot
-def _api_key() -> Select[ApiKey]:
-    return select(ApiKey).where(ApiKey.prefix == bindparam("prefix"))
+def _api_key() -> Select[ApiKey, bool]:  # the bool is None for a key of no agent (outer join)
+    # The key's agent comes along in the same query: a deactivated agent's key is refused (service/keys.py).
+    return (
+        select(ApiKey, Agent.active)
+        .outerjoin(Agent, Agent.id == ApiKey.agent_id)
+        .where(ApiKey.prefix == bindparam("prefix"))
+    )
 
 
 def _columns(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[*tuple[Any, ...]]:
@@ -769,9 +774,10 @@ def last_worker_seen(session: Session) -> datetime | None:
 # -- API keys ----------------------------------------------------------------------------------------
 
 
-def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
-    found: ApiKey | None = session.scalars(_api_key(), {"prefix": prefix}).first()
-    return found
+def api_key_by_prefix(session: Session, prefix: str) -> tuple[ApiKey, bool | None] | None:
+    """The key and whether its agent is active (None for a key of no agent)."""
+    found = session.execute(_api_key(), {"prefix": prefix}).first()
+    return None if found is None else (found[0], found[1])
 
 
 def agents(session: Session) -> Sequence[Agent]:
