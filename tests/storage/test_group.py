@@ -9,12 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from humantouch.errors import NotFoundError, UnavailableError
+from humantouch.errors import ConflictError, NotFoundError, UnavailableError
 from humantouch.migrations import upgrade
-from humantouch.service import Service
+from humantouch.service import Service, customers
+from humantouch.service.briefing import for_conversation
 from humantouch.service.inbound import InboundMessage, receive
 from humantouch.storage import Database
 from humantouch.storage.group import WriteGroup
@@ -28,9 +29,12 @@ def in_one_group(group: WriteGroup, works: list[Callable[[Session], object]]) ->
     return queued_together(group, [lambda work=work: group.run(work) for work in works], timeout=10)
 
 
-def queued_together(group: WriteGroup, calls: list[Callable[[], object]], timeout: float) -> Outcome:
+def queued_together(
+    group: WriteGroup, calls: list[Callable[[], object]], timeout: float, *, in_order: bool = False
+) -> Outcome:
     """Each call in its own thread, released only once every one has queued its write on `group`;
-    what each call returned or raised, by its index."""
+    what each call returned or raised, by its index. `in_order`: each thread starts once the one before
+    it has queued, so the group runs the writes in the order of `calls`."""
     outcome: Outcome = {}
 
     def call(i: int) -> None:
@@ -42,9 +46,12 @@ def queued_together(group: WriteGroup, calls: list[Callable[[], object]], timeou
     # Holding the leader's lock (as a leader busy with an earlier group would) lets them all queue.
     with group._leader:
         threads = [threading.Thread(target=call, args=(i,)) for i in range(len(calls))]
-        for t in threads:
-            t.start()
         deadline = time.monotonic() + timeout
+        for i, t in enumerate(threads):
+            t.start()
+            while in_order and len(group._waiting) <= i:
+                assert time.monotonic() < deadline
+                time.sleep(0.002)
         while len(group._waiting) < len(calls):
             assert time.monotonic() < deadline
             time.sleep(0.002)
@@ -110,6 +117,33 @@ def test_a_group_of_one_and_size_one_write_as_a_plain_transaction(db: Database) 
     assert agents(db) == ["a", "b"]
 
 
+def test_a_write_reads_rows_as_the_writes_before_it_in_its_group_left_them(db: Database) -> None:
+    """The writes of a group share one session. One may keep an ORM object it loaded alive (as a failed
+    write's traceback keeps its frames), the next change that row with a plain statement (as the inbound
+    write renames a customer): the write after them reads the row as stored, not the first one's object."""
+    group = WriteGroup(db, 8)
+    group.run(add_agent("a"))
+    held: list[object] = []
+
+    def load(session: Session) -> object:
+        held.append(session.get(Agent, "agt_a"))
+        return "loaded"
+
+    def rename(session: Session) -> object:
+        table = Agent.__table__
+        session.connection().execute(update(table).where(table.c.id == "agt_a").values(name="renamed"))
+        return "renamed"
+
+    def read(session: Session) -> object:
+        agent = session.get(Agent, "agt_a")
+        return agent.name if agent is not None else None
+
+    calls = [lambda work=work: group.run(work) for work in (load, rename, read)]
+    outcome = queued_together(group, calls, timeout=10, in_order=True)
+    assert group.groups == 2 and group.writes == 4  # the first add alone, then the three together
+    assert outcome == {0: "loaded", 1: "renamed", 2: "renamed"}
+
+
 def test_more_waiting_than_a_group_takes_go_in_several_groups(db: Database) -> None:
     group = WriteGroup(db, 2)
     outcome = in_one_group(group, [add_agent(n) for n in "abcde"])
@@ -157,3 +191,33 @@ def test_inbound_messages_of_one_group_are_each_stored_or_refused_alone(grouped_
     with svc.db.read() as s:
         customer_messages = s.scalar(select(func.count()).select_from(Message).where(Message.author == "customer"))
     assert customer_messages == 4
+
+
+def test_a_later_message_of_a_group_is_briefed_with_the_name_an_earlier_one_gave(grouped_svc: Service) -> None:
+    """In one write group: a stranger's message naming this customer's conversation is refused (it read
+    the customer's row, and its error keeps that read alive until the group ends); the customer's next
+    message gives their name; the one after it goes to a person. Its briefing names them as stored."""
+    svc = grouped_svc
+
+    def sent(text: str, channel: str, **extra: str) -> InboundMessage:
+        return InboundMessage(channel=channel, sender_kind="email", sender_value="jan@example.nl", text=text, **extra)
+
+    theirs = receive(svc, sent("hoi", "email")).response["conversation"]["id"]  # a customer without a name
+    stranger = InboundMessage(
+        channel="email", sender_kind="email", sender_value="other@example.nl", text="hoi", conversation_id=theirs
+    )
+    messages = [
+        stranger,
+        sent("hallo", "chat", sender_name="Jan de Vries"),
+        sent("Ik ruik gas in huis en mijn kinderen zijn hier", "phone"),
+    ]
+    outcome = queued_together(svc.db._group, [lambda m=m: receive(svc, m) for m in messages], timeout=30, in_order=True)
+    assert svc.db._group.groups == 2  # the first message alone, then the three together
+    assert isinstance(outcome[0], ConflictError)
+    handed_over = outcome[2].response  # type: ignore[attr-defined]
+    assert handed_over["conversation"]["status"] == "waiting_for_agent"
+    assert customers.get(svc, handed_over["customer"]["id"])["name"] == "Jan de Vries"
+    brief = for_conversation(svc, handed_over["conversation"]["id"])
+    assert brief is not None
+    assert brief["who"]["name"] == "Jan de Vries"
+    assert brief["text"].startswith("Wie: Jan de Vries")

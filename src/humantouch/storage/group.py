@@ -7,7 +7,8 @@ session) to whichever caller holds the group's lock; that leader takes everythin
 `max_size`, runs each piece in a savepoint of one transaction and commits once. A piece that fails
 rolls back to its savepoint, so only its own writes go and its caller gets its own exception; the
 others are stored. Each caller returns or raises only after the commit: nothing is answered that is
-not stored, and a failed commit (the database went away) fails every piece of the group.
+not stored, and a failed commit (the database went away) fails every piece of the group. Each piece
+reads what the pieces before it wrote, through a session that holds none of their ORM objects.
 
 There is no thread of its own: the leader is a caller, so a lone write costs no hand-off, and under
 load the callers that queued behind it find their work done when they get the lock.
@@ -79,6 +80,13 @@ class WriteGroup:
                     group[0].result = group[0].run(session)
                     return
                 for work in group:
+                    # Each piece starts with an empty identity map, as in a transaction of its own. The pieces
+                    # share one session, and the inbound write changes rows with plain statements that bypass
+                    # the ORM (a customer's name): an object an earlier piece loaded and still keeps alive (a
+                    # failed piece's traceback keeps its frames) would hand a later piece the row as it was
+                    # before, not as the pieces between left it. Everything earlier is flushed (its savepoint
+                    # was released) or rolled back; usually the map is empty already, as it holds objects weakly.
+                    session.expunge_all()
                     try:
                         with translate(), session.begin_nested():
                             work.result = work.run(session)
