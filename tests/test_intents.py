@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from humantouch.intents import SIMILARITY_MARGIN, Featurizer, IntentClassifier
+from humantouch.intents import HEADS, SIMILARITY_MARGIN, Featurizer, IntentClassifier
 from humantouch.models import CachedEncoder, HashingEncoder
 from humantouch.sentiment import EmotionModel
 from humantouch.text import normalize
@@ -26,21 +27,29 @@ TRAIN = [
 TEST = ["waar blijft mijn bestelling?", "I want to cancel", "pas gestolen!!", "Ünïcödé tekst 123", ""]
 
 
-def test_fast_decision_equals_sklearn() -> None:
+@pytest.mark.parametrize("head", HEADS)
+def test_fast_decision_equals_sklearn(head: str) -> None:
     clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
-        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.5,)
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.5,), heads=(head,)
     )
+    assert clf.head == head
     embeddings = clf.featurizer.embed(TEST)
-    reference = clf.svm.decision_function(clf.featurizer.transform(TEST, embeddings))
+    reference = clf.model.decision_function(clf.featurizer.transform(TEST, embeddings))
     np.testing.assert_allclose(clf._decision(TEST, embeddings), reference, rtol=1e-4, atol=1e-5)
 
 
-def test_cross_validation_picks_a_candidate_weight() -> None:
+def test_cross_validation_picks_a_candidate_weight_and_head() -> None:
     clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
         [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0, 2.0)
     )
     assert clf.featurizer.embedding_weight in (1.0, 2.0)
+    assert clf.head in HEADS
     assert clf.predict(["my card was stolen"]) == ["card"]
+
+
+def test_an_unknown_head_is_refused() -> None:
+    with pytest.raises(ValueError, match="head"):
+        IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())]), head="forest")
 
 
 def test_emotion_probabilities_equal_predict_proba() -> None:
@@ -59,15 +68,15 @@ def test_decision_equals_the_sparse_products() -> None:
     """What `intercept + chars @ w + words @ w + embeddings @ w` gives on scipy's sparse rows: the words and
     embedding blocks bit for bit; the character block sums word by word (CharGramScores), equal up to rounding."""
     clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
-        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.5,)
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.5,), heads=("svm",)
     )
     texts = [*TEST, *(t for t, _ in TRAIN), "pakket pakket waar waar 😊 İstanbul"]
     embeddings = clf.featurizer.embed(texts)
     got = clf._decision(texts, embeddings)
-    want = np.tile(np.asarray(clf.svm.intercept_, dtype=np.float64), (len(texts), 1))
+    want = np.tile(np.asarray(clf.model.intercept_, dtype=np.float64), (len(texts), 1))
     norm = [normalize(t) for t in texts]
     blocks = [rows.rows(norm) for rows in clf.featurizer.tfidf_rows()]  # scipy sparse rows of each TF-IDF block
-    coef = np.asarray(clf.svm.coef_, dtype=np.float64)
+    coef = np.asarray(clf.model.coef_, dtype=np.float64)
     start = 0
     for block in blocks:
         want += block @ coef[:, start : start + block.shape[1]].T
@@ -79,7 +88,7 @@ def test_decision_equals_the_sparse_products() -> None:
 
 def test_a_similarity_floor_answers_the_floor_question_as_the_full_search_does() -> None:
     clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
-        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0,)
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0,), heads=("svm",)
     )
     texts = [*TEST, *(t for t, _ in TRAIN), "mijn pakket is gestolen", "zzz", "abonnement pas"]
     embeddings = clf.featurizer.embed(texts)
@@ -99,13 +108,16 @@ def test_a_similarity_floor_answers_the_floor_question_as_the_full_search_does()
     assert settled  # the shortcut was taken
 
 
-def test_the_state_keeps_the_training_labels() -> None:
+@pytest.mark.parametrize("head", HEADS)
+def test_the_state_keeps_the_training_labels_and_the_head(head: str) -> None:
     clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
-        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0,)
+        [t for t, _ in TRAIN], [y for _, y in TRAIN], weights=(1.0,), heads=(head,)
     )
     again = IntentClassifier.from_state(clf.featurizer.encoders, clf.state())
+    assert again.head == head
     texts = ["waar is mijn pakket", "card stolen"]
     embeddings = clf.featurizer.embed(texts)
-    a = clf.score(texts, embeddings, similarity_floor=0.1).nearest_similarity
-    b = again.score(texts, embeddings, similarity_floor=0.1).nearest_similarity
-    assert np.array_equal(a, b)
+    a = clf.score(texts, embeddings, similarity_floor=0.1)
+    b = again.score(texts, embeddings, similarity_floor=0.1)
+    assert np.array_equal(a.nearest_similarity, b.nearest_similarity)
+    assert np.array_equal(a.probabilities, b.probabilities)

@@ -149,6 +149,35 @@ def test_a_pinned_embedding_weight_is_used_without_cross_validation(tmp_path: Pa
     assert engine.models.intents.featurizer.embedding_weight == 3.5
 
 
+def test_the_classifier_head_is_auto_svm_or_logistic(tmp_path: Path) -> None:
+    assert load_playbook(write(tmp_path, MINIMAL)).classifier.head == "auto"
+    for head in ("svm", "logistic"):
+        assert load_playbook(write(tmp_path, {**MINIMAL, "classifier": {"head": head}})).classifier.head == head
+    with pytest.raises(PlaybookError, match=r"classifier\.head"):
+        load_playbook(write(tmp_path, {**MINIMAL, "classifier": {"head": "forest"}}))
+
+
+def test_a_pinned_weight_and_head_are_used_without_cross_validation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from humantouch.engine import Engine
+    from humantouch.intents import IntentClassifier
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("cross-validated although both are pinned")
+
+    monkeypatch.setattr(IntentClassifier, "_cross_validate", refuse)
+    pins = {"embedding_weight": 1.5, "head": "logistic"}
+    book = load_playbook(write(tmp_path, {**MINIMAL, "classifier": pins}))
+    engine = Engine.load(profile="test", playbook=book, cache_dir=tmp_path / "cache")
+    assert engine.models.intents.head == "logistic"
+    assert engine.models.intents.featurizer.embedding_weight == 1.5
+
+
+def test_the_default_playbook_pins_the_svm() -> None:
+    assert load_playbook().classifier.head == "svm"  # what `humantouch train --cross-validate` picks for it
+
+
 def test_a_playbook_extends_life_events_and_lexicons(tmp_path: Path) -> None:
     """A new life event with its own patterns, and a pattern added to a built-in rule group, reach the analysis
     and the decision's reasons (docs/playbook.md, "Life events" and "Lexicon patterns")."""

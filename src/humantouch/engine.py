@@ -23,7 +23,7 @@ import sklearn
 from humantouch import __version__
 from humantouch.analysis import Models, analyze, intent_text
 from humantouch.decision import decide
-from humantouch.intents import EMBEDDING_WEIGHTS, Featurizer, IntentClassifier
+from humantouch.intents import EMBEDDING_WEIGHTS, HEADS, Featurizer, IntentClassifier
 from humantouch.language import LanguageDetector, load_detector
 from humantouch.lexicon import Lexicon
 from humantouch.models import CachedEncoder, Matrix, Profile, default_cache_dir, load_encoder, profile_spec
@@ -34,7 +34,7 @@ from humantouch.text import normalize, tokenize
 
 BATCH_SIZE = 256
 # Bump when the way classifiers are trained changes, so cached classifiers are retrained.
-TRAINING_FORMAT = 3  # 3: the state holds each training vector's label
+TRAINING_FORMAT = 4  # 3: the state holds each training vector's label; 4: and its head's name, the model as `model`
 
 
 def build_lexicon(playbook: Playbook) -> Lexicon:
@@ -72,8 +72,20 @@ def _classifiers(
     emo_texts, emo_labels = load_emotion_examples()
     pinned = book.classifier.embedding_weight
     weights = EMBEDDING_WEIGHTS if pinned == "auto" else (float(pinned),)
+    heads = HEADS if book.classifier.head == "auto" else (book.classifier.head,)
     key_src = json.dumps(
-        [texts, labels, emo_texts, emo_labels, profile, weights, __version__, sklearn.__version__, TRAINING_FORMAT]
+        [
+            texts,
+            labels,
+            emo_texts,
+            emo_labels,
+            profile,
+            weights,
+            heads,
+            __version__,
+            sklearn.__version__,
+            TRAINING_FORMAT,
+        ]
     )
     path = cache / f"classifiers-{profile}-{hashlib.sha256(key_src.encode()).hexdigest()[:20]}.pkl" if cache else None
     if path is not None and path.exists():
@@ -92,7 +104,7 @@ def _classifiers(
     encoders[0].encode_known(emo_texts)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="humantouch-emotions") as pool:
         emotion_fit = pool.submit(EmotionModel(encoders[0]).fit, emo_texts, emo_labels)
-        intents = IntentClassifier(Featurizer(encoders)).fit(texts, labels, weights)
+        intents = IntentClassifier(Featurizer(encoders)).fit(texts, labels, weights, heads)
         emotions = emotion_fit.result()
     for e in encoders:
         # A read-only cache directory only costs start-up time next time.

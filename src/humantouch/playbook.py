@@ -142,6 +142,9 @@ class ClassifierSpec(_Model):
     # "auto" chooses it by cross-validation at every cold start (several seconds); a number skips that.
     # `humantouch train --cross-validate` prints the weight cross-validation picks for a playbook.
     embedding_weight: float | Literal["auto"] = "auto"
+    # The classifier's linear head: a linear SVM or logistic regressions. "auto" chooses it by cross-validation
+    # with the embedding weight; only with both pinned does a cold start fit no more than one classifier.
+    head: Literal["auto", "svm", "logistic"] = "auto"
 
     @field_validator("embedding_weight")
     @classmethod

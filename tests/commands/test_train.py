@@ -21,4 +21,5 @@ def test_train_reports_the_pinned_weight_and_cross_validates_on_request(
     assert main(["train", "--profile", "test", "--playbook", str(book), "--cross-validate"]) == 0
     chosen = json.loads(capsys.readouterr().out)
     assert chosen["embedding_weight"] in (1.0, 2.0)  # the cross-validation candidates, not the pin
+    assert chosen["head"] in ("svm", "logistic")
     assert all(Path(f).parent == tmp_path for f in chosen["cache_files"])

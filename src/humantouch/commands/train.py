@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--cross-validate",
         action="store_true",
-        help="choose the classifier's embedding weight by cross-validation, whatever the playbook pins, "
-        "and print it (pin it as classifier.embedding_weight for faster cold starts)",
+        help="choose the classifier's embedding weight and head by cross-validation, whatever the playbook "
+        "pins, and print them (pin them as classifier.embedding_weight and classifier.head for faster cold starts)",
     )
     p.set_defaults(run=run)
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     book = load_playbook(args.playbook)
     if args.cross_validate:
-        book = book.model_copy(update={"classifier": ClassifierSpec(embedding_weight="auto")})
+        book = book.model_copy(update={"classifier": ClassifierSpec(embedding_weight="auto", head="auto")})
     engine = Engine.load(args.playbook, args.profile, playbook=book, cache_dir=default_cache_dir())
     if args.output:
         # Exactly the texts the engine trains on, so a refreshed package cache carries nothing stale.
@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
                 "profile": args.profile,
                 "load_seconds": round(engine.load_seconds, 2),
                 "embedding_weight": engine.models.intents.featurizer.embedding_weight,
+                "head": engine.models.intents.head,
                 "cache_files": files,
             }
         )
