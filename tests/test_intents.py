@@ -121,3 +121,17 @@ def test_the_state_keeps_the_training_labels_and_the_head(head: str) -> None:
     b = again.score(texts, embeddings, similarity_floor=0.1)
     assert np.array_equal(a.nearest_similarity, b.nearest_similarity)
     assert np.array_equal(a.probabilities, b.probabilities)
+
+
+@pytest.mark.parametrize("head", HEADS)
+def test_a_playbook_of_two_intents_gets_both(head: str) -> None:
+    """With two classes the heads give one column (positive: the second label); both labels must come out."""
+    two = [(t, y) for t, y in TRAIN if y in ("order_status", "card")]
+    assert {y for _, y in two} == {"order_status", "card"}
+    clf = IntentClassifier(Featurizer([CachedEncoder(HashingEncoder())])).fit(
+        [t for t, _ in two], [y for _, y in two], weights=(1.0,), heads=(head,)
+    )
+    scores = clf.score([t for t, _ in two])
+    assert scores.probabilities.shape == (len(two), 2)
+    np.testing.assert_allclose(scores.probabilities.sum(axis=1), 1.0)
+    assert clf.predict([t for t, _ in two]) == [y for _, y in two]

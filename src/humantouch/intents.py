@@ -210,8 +210,8 @@ class IntentClassifier:
     ) -> IntentScores:
         embeddings = embeddings if embeddings is not None else self.featurizer.embed(texts)
         decision = self._decision(texts, embeddings)
-        if decision.ndim == 1:  # two classes: sklearn returns one column
-            decision = np.stack([-decision, decision], axis=1)
+        if decision.shape[1] == 1 and len(self.labels) == 2:  # two classes: one column, positive for the second
+            decision = np.hstack([-decision, decision])
         z = decision * SOFTMAX_SCALES[self.head]
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
