@@ -166,3 +166,15 @@ def test_a_key_of_an_agent_deactivated_elsewhere_fails_once_its_cache_entry_expi
         cache.authenticate(plaintext)
     assert raised.value.code == "HT-AUTH-INACTIVE"
     assert cache.lookup(plaintext) is None
+
+
+def test_no_key_is_made_for_a_deactivated_agent(api: Api, agent_id: str) -> None:
+    from humantouch.errors import ConflictError
+
+    assert api.patch(f"/v1/agents/{agent_id}", {"active": False}, role="supervisor").status_code == 200
+    with pytest.raises(ConflictError) as raised:
+        keys.create(api.svc.db, "agent", "new laptop", agent_id=agent_id)
+    assert raised.value.code == "HT-CONFLICT-INACTIVE" and agent_id in str(raised.value)
+    assert api.patch(f"/v1/agents/{agent_id}", {"active": True}, role="supervisor").status_code == 200
+    made = keys.create(api.svc.db, "agent", "new laptop", agent_id=agent_id)
+    assert keys.authenticate(api.svc.db, made.plaintext).agent_id == agent_id

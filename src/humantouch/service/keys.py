@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from humantouch.errors import AuthError, ForbiddenError, InputError, NotFoundError
+from humantouch.errors import AuthError, ConflictError, ForbiddenError, InputError, NotFoundError
 from humantouch.service.context import Actor
 from humantouch.storage import Database
 from humantouch.storage import repository as repo
@@ -80,8 +80,16 @@ def create(db: Database, role: str, name: str, *, agent_id: str | None = None, p
     if prefix is None:
         raise InputError("malformed key", code="HT-IN-KEY")
     with db.write() as session:
-        if agent_id is not None and session.get(Agent, agent_id) is None:
+        agent = session.get(Agent, agent_id) if agent_id is not None else None
+        if agent_id is not None and agent is None:
             raise NotFoundError(f"no agent {agent_id}", code="HT-NOTFOUND-AGENT")
+        if agent is not None and not agent.active:
+            # Every use of it would answer 401 HT-AUTH-INACTIVE (authenticate): say so now, not at first use.
+            raise ConflictError(
+                f"agent {agent_id} is deactivated: a key of theirs would be refused on every endpoint",
+                hint="reactivate them first (PATCH /v1/agents/{id} with active: true, or humantouch agents update)",
+                code="HT-CONFLICT-INACTIVE",
+            )
         row = ApiKey(
             id=new_id("key"),
             prefix=prefix,
