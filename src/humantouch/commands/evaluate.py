@@ -11,6 +11,15 @@ from humantouch.commands.triage import add_engine_options
 TARGETS = ("own", "retrieval", "conversations", "banking77", "banking77-10shot", "bitext", "xed", "clinc-oos", "public")
 
 
+def _seeds(value: str) -> tuple[int, ...]:
+    try:
+        seeds = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        message = f"'{value}' is not a comma-separated list of whole numbers, e.g. 0,1,2"
+        raise argparse.ArgumentTypeError(message) from None
+    return seeds
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "eval",
@@ -30,6 +39,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--show-errors", action="store_true", help="list the intent and route errors of the own set")
     p.add_argument("--knowledge", metavar="DIR", help="folder of knowledge articles (default: the packaged ones)")
     p.add_argument("--calibrate", action="store_true", help="retrieval: choose the answer threshold on the dev half")
+    p.add_argument(
+        "--seeds",
+        type=_seeds,
+        default=(0, 1, 2),
+        metavar="N,N,...",
+        help="banking77-10shot: the seeds that draw the ten training examples an intent (default 0,1,2)",
+    )
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -63,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             if target == "banking77":
                 results.append(public.banking77(root, encoders))
             elif target == "banking77-10shot":
-                results.append(public.banking77(root, encoders, shots=10))
+                results.append(public.banking77(root, encoders, shots=10, seeds=args.seeds))
             elif target == "bitext":
                 results.append(public.bitext(root, encoders))
             elif target == "xed":
