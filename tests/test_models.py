@@ -47,3 +47,15 @@ def test_an_unwritable_cache_only_skips_the_write(tmp_path: Path) -> None:
     blocker.write_text("a file where the cache folder should be")
     write_pickle(blocker / "thing.pkl", [1, 2, 3])  # no exception
     assert read_pickle(blocker / "thing.pkl") is None
+
+
+def test_a_written_pickle_is_readable_as_any_new_file_is(tmp_path: Path) -> None:
+    """Created with the umask's permissions (0644 under the usual 022), not a temporary file's 0600: a cache
+    built at image build time by one user is read by the service's user."""
+    import os
+
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    path = tmp_path / "thing.pkl"
+    write_pickle(path, [1, 2, 3])
+    assert os.stat(path).st_mode & 0o777 == os.stat(plain).st_mode & 0o777

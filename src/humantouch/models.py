@@ -16,7 +16,7 @@ import hashlib
 import importlib
 import os
 import pickle
-import tempfile
+import secrets
 import threading
 import zlib
 from collections import OrderedDict
@@ -133,17 +133,18 @@ def write_pickle(path: Path | None, value: Any) -> None:
     if path is None:
         return
     data = pickle.dumps(value, protocol=5)
+    # A name of this writer's own, created as any file is (the umask's permissions, not mkstemp's 0600: a
+    # cache built at image build time by another user than the service's must stay readable).
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "wb") as f:
+            with tmp.open("xb") as f:
                 f.write(hashlib.sha256(data).digest())
                 f.write(data)
             os.replace(tmp, path)
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            tmp.unlink(missing_ok=True)
 
 
 def _use_tokenizer(cache_dir: Path | None) -> Any:
