@@ -59,3 +59,17 @@ def test_a_written_pickle_is_readable_as_any_new_file_is(tmp_path: Path) -> None
     path = tmp_path / "thing.pkl"
     write_pickle(path, [1, 2, 3])
     assert os.stat(path).st_mode & 0o777 == os.stat(plain).st_mode & 0o777
+
+
+def test_the_embedding_cache_is_written_whole_and_read_back(tmp_path: Path) -> None:
+    import numpy as np
+
+    from humantouch.models import CachedEncoder, HashingEncoder
+
+    first = CachedEncoder(HashingEncoder(), tmp_path)
+    vectors = first.encode_known(["waar is mijn pakket", "ik wil opzeggen"])
+    saved = first.save()
+    assert saved is not None and [p.name for p in tmp_path.iterdir()] == [saved.name]
+    again = CachedEncoder(HashingEncoder(), tmp_path)
+    assert again._store.keys() == first._store.keys()
+    np.testing.assert_allclose(again.encode_known(["waar is mijn pakket", "ik wil opzeggen"]), vectors, atol=1e-3)

@@ -389,13 +389,17 @@ class CachedEncoder:
 def _write_cache(path: Path, keys: list[bytes], vectors: list[npt.NDArray[np.float32]]) -> None:
     """Atomically write keys and float16 vectors; a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        keys=np.array([np.frombuffer(k, dtype=np.uint8) for k in keys]),
-        vectors=np.stack(vectors).astype(np.float16),
-    )
-    os.replace(tmp, path)
+    # A name of this writer's own: two processes starting together may both write the cache.
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp.npz")
+    try:
+        np.savez_compressed(
+            tmp,
+            keys=np.array([np.frombuffer(k, dtype=np.uint8) for k in keys]),
+            vectors=np.stack(vectors).astype(np.float16),
+        )
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _packaged_cache(name: str) -> Path | None:
