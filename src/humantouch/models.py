@@ -127,15 +127,20 @@ def read_pickle(path: Path | None) -> Any | None:
         return None
 
 
+def _temporary(path: Path, suffix: str) -> Path:
+    """A name beside `path` of this writer's own: two processes starting together may both write the cache."""
+    return path.with_name(f"{path.stem}.{os.getpid()}.{secrets.token_hex(4)}{suffix}")
+
+
 def write_pickle(path: Path | None, value: Any) -> None:
     """Store `value` at `path` with its checksum, atomically (a temporary file of its own, then a rename), so
     processes starting together never read half a file; a read-only or full disk only costs the next start."""
     if path is None:
         return
     data = pickle.dumps(value, protocol=5)
-    # A name of this writer's own, created as any file is (the umask's permissions, not mkstemp's 0600: a
-    # cache built at image build time by another user than the service's must stay readable).
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # Created as any file is (the umask's permissions, not mkstemp's 0600: a cache built at image build time
+    # by another user than the service's must stay readable).
+    tmp = _temporary(path, ".tmp")
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -389,8 +394,7 @@ class CachedEncoder:
 def _write_cache(path: Path, keys: list[bytes], vectors: list[npt.NDArray[np.float32]]) -> None:
     """Atomically write keys and float16 vectors; a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A name of this writer's own: two processes starting together may both write the cache.
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp.npz")
+    tmp = _temporary(path, ".tmp.npz")
     try:
         np.savez_compressed(
             tmp,
