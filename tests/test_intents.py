@@ -135,3 +135,12 @@ def test_a_playbook_of_two_intents_gets_both(head: str) -> None:
     assert scores.probabilities.shape == (len(two), 2)
     np.testing.assert_allclose(scores.probabilities.sum(axis=1), 1.0)
     assert clf.predict([t for t, _ in two]) == [y for _, y in two]
+
+
+def test_the_playbook_offers_exactly_the_heads_the_classifier_has() -> None:
+    """`ClassifierSpec.head` lists the heads as a Literal (the playbook module does not import the models)."""
+    from typing import get_args
+
+    from humantouch.playbook import ClassifierSpec
+
+    assert get_args(ClassifierSpec.model_fields["head"].annotation) == ("auto", *HEADS)
