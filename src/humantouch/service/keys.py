@@ -109,8 +109,7 @@ def revoke(db: Database, key_id: str) -> None:
         if row is None:
             raise NotFoundError(f"no key {key_id}", code="HT-NOTFOUND-KEY")
         row.revoked_at = utcnow()
-    for cache in list(_CACHES.get(db, ())):
-        cache.forget(key_id)
+    _forget_in_caches(db, key_id=key_id)
 
 
 class KeyCache:
@@ -160,8 +159,12 @@ class KeyCache:
 
 def forget_agent(db: Database, agent_id: str) -> None:
     """The agent was deactivated: every KeyCache of this process reads their keys again (and refuses them)."""
+    _forget_in_caches(db, agent_id=agent_id)
+
+
+def _forget_in_caches(db: Database, *, key_id: str | None = None, agent_id: str | None = None) -> None:
     for cache in list(_CACHES.get(db, ())):
-        cache.forget(agent_id=agent_id)
+        cache.forget(key_id, agent_id=agent_id)
 
 
 # Every KeyCache of a database, so `revoke` and `forget_agent` reach those of its process.
